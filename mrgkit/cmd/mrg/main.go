@@ -1,0 +1,96 @@
+// Command mrg is mrgkit's one command-line tool: `mrg <verb> [flags]`.
+// Each verb lives in its own file and registers itself in init().
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// verb is one `mrg` sub-command.
+type verb struct {
+	name    string
+	summary string
+	// run parses args (without the verb) and does the work. Errors are
+	// printed as `mrg <verb>: <error>` with exit status 1; usage errors
+	// (flag.ErrHelp or errUsage) exit with status 2.
+	run func(args []string, stdout, stderr io.Writer) error
+}
+
+var verbs = map[string]verb{}
+
+// register adds a verb; called from init() in each verb's file.
+func register(v verb) {
+	if _, dup := verbs[v.name]; dup {
+		panic("mrg: verb registered twice: " + v.name)
+	}
+	verbs[v.name] = v
+}
+
+// usageError marks an error caused by wrong command-line use (exit 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
+}
+
+// newFlagSet returns a FlagSet for a verb that reports errors instead of exiting.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("mrg "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: mrg <verb> [flags]   (mrg <verb> -h for the verb's flags)")
+	fmt.Fprintln(w, "\nverbs:")
+	names := make([]string, 0, len(verbs))
+	for n := range verbs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, verbs[n].summary)
+	}
+}
+
+// Main runs mrg with the given arguments and returns the exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	v, ok := verbs[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "mrg: unknown verb %q\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	err := v.run(args[1:], stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case err == flag.ErrHelp:
+		return 0
+	default:
+		msg := strings.TrimSpace(err.Error())
+		fmt.Fprintf(stderr, "mrg %s: %s\n", v.name, msg)
+		if _, ok := err.(usageError); ok {
+			return 2
+		}
+		return 1
+	}
+}
+
+func main() {
+	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+}
