@@ -459,3 +459,71 @@ func BenchmarkLossCurvesPNG(b *testing.B) {
 		}
 	}
 }
+
+func TestMeanStd(t *testing.T) {
+	cells, err := ReadResults("testdata/results.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bars := MeanStd(cells)
+	// Hand-computed: full BLEU_4 over {0.15, 0.17, 0.16}: mean 0.16, sample std 0.01;
+	// baseline ce_micro_f1 over {0.30, 0.34}: mean 0.32, std 0.04/sqrt(2).
+	want := map[[2]string][2]float64{
+		{"BLEU_4", "full"}:          {0.16, 0.01},
+		{"ce_micro_f1", "baseline"}: {0.32, 0.04 / math.Sqrt2},
+		{"CIDEr", "baseline"}:       {0.42, 0.02 * math.Sqrt2},
+	}
+	found := 0
+	for _, b := range bars {
+		if w, ok := want[[2]string{b.Group, b.Name}]; ok {
+			found++
+			if math.Abs(b.Mean-w[0]) > 1e-9 || math.Abs(b.Std-w[1]) > 1e-9 {
+				t.Errorf("%s/%s = %.6f ± %.6f, want %.6f ± %.6f", b.Group, b.Name, b.Mean, b.Std, w[0], w[1])
+			}
+		}
+	}
+	if found != len(want) || len(bars) != 8 {
+		t.Errorf("got %d bars (%d checked), want 8 bars", len(bars), found)
+	}
+	if bars[0].Group != "BLEU_4" || bars[0].Name != "baseline" {
+		t.Errorf("first bar %s/%s, want BLEU_4/baseline (usual metric order, configs in file order)", bars[0].Group, bars[0].Name)
+	}
+}
+
+func TestAblationBars(t *testing.T) {
+	out := t.TempDir()
+	paths, err := AblationBars("testdata/results.json", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 4 {
+		t.Fatalf("paths %v, want ablation_nlg and ablation_ce, png and svg", paths)
+	}
+	for _, p := range paths {
+		if strings.HasSuffix(p, ".png") {
+			checkPNG(t, p, 600, 400)
+		} else {
+			checkSVG(t, p)
+		}
+	}
+}
+
+func TestReadResultsErrors(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct{ name, body, wantErr string }{
+		{"not json", "{", "not a results file"},
+		{"no cells", `{"cells":[]}`, "no cells"},
+		{"no config", `{"cells":[{"seed":1,"metrics":{"BLEU_4":1}}]}`, "cell 0 has no config"},
+		{"no metrics", `{"cells":[{"config":"a","seed":1}]}`, "cell 0 (a, seed 1) has no metrics"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".json")
+			os.WriteFile(p, []byte(c.body), 0o644)
+			_, err := AblationBars(p, dir)
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Fatalf("err = %v, want it to contain %q", err, c.wantErr)
+			}
+		})
+	}
+}
