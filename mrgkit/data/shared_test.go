@@ -25,7 +25,19 @@ func sharedIU(t testing.TB) string {
 		}
 		dir = parent
 	}
+	// ../shared from the repo root; a git worktree nested deeper finds it
+	// further up (e.g. /work/wt/data -> /work/shared).
 	p := filepath.Join(dir, "..", "shared", "data", "iu_xray")
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		q := filepath.Join(d, "shared", "data", "iu_xray")
+		if _, err := os.Stat(filepath.Join(q, "annotation.json")); err == nil {
+			p = q
+			break
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
 	if _, err := os.Stat(filepath.Join(p, "annotation.json")); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("real IU X-Ray data missing at %s (required under CI=true)", p)
