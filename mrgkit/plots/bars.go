@@ -56,6 +56,15 @@ func Bars(path, title, ylabel string, bars []Bar) error {
 	p.Title.Text = title
 	p.Y.Label.Text = ylabel
 	p.X.Tick.Marker = labelTicks{labels: groups}
+	longest := 0
+	for _, g := range groups {
+		longest = max(longest, len(g))
+	}
+	if len(groups)*longest > 60 { // labels would overlap: slant them
+		p.X.Tick.Label.Rotation = math.Pi / 4
+		p.X.Tick.Label.XAlign = draw.XRight
+		p.X.Tick.Label.YAlign = draw.YTop
+	}
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = true
 	const groupWidth = 0.8

@@ -527,3 +527,24 @@ func TestReadResultsErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestHistogram(t *testing.T) {
+	dir := t.TempDir()
+	vals := []float64{1, 2, 2, 3, 3, 3, 4, 4, 5, 12}
+	for _, ext := range Exts {
+		p := filepath.Join(dir, "h"+ext)
+		if err := Histogram(p, "Report length", "words", vals, 0); err != nil {
+			t.Fatal(err)
+		}
+		if ext == ".png" {
+			checkPNG(t, p, 600, 400)
+		} else {
+			checkSVG(t, p)
+		}
+	}
+	for _, bad := range [][]float64{nil, {1, math.NaN()}} {
+		if err := Histogram(filepath.Join(dir, "x.png"), "", "", bad, 5); err == nil {
+			t.Errorf("Histogram(%v): no error", bad)
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package notebook
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	"github.com/mrgkit/mrgkit/mrgkit/data"
+)
+
+func labels(states map[string]chexpert.State) *chexpert.Labels {
+	var l chexpert.Labels
+	for name, s := range states {
+		l[chexpert.Index(name)] = s
+	}
+	return &l
+}
+
+var studies = []data.Entry{
+	{ID: "a", Split: "train", Report: "The heart is enlarged. No effusion.",
+		Labels: labels(map[string]chexpert.State{"Cardiomegaly": chexpert.Positive, "Pleural Effusion": chexpert.Negative})},
+	{ID: "b", Split: "train", Report: "Heart size normal. Possible small effusion.",
+		Labels: labels(map[string]chexpert.State{"Cardiomegaly": chexpert.Negative, "Pleural Effusion": chexpert.Uncertain})},
+	{ID: "c", Split: "val", Report: "Enlarged heart.",
+		Labels: labels(map[string]chexpert.State{"Cardiomegaly": chexpert.Positive})},
+	{ID: "d", Split: "test", Report: "No labels here."},
+}
+
+func TestLabelCounts(t *testing.T) {
+	counts, unlabeled := LabelCounts(studies)
+	if unlabeled != 1 {
+		t.Errorf("unlabeled = %d, want 1", unlabeled)
+	}
+	want := map[string]LabelCount{
+		"Cardiomegaly":     {"Cardiomegaly", 2, 1, 0, 0},
+		"Pleural Effusion": {"Pleural Effusion", 0, 1, 1, 1},
+		"Edema":            {"Edema", 0, 0, 0, 3},
+	}
+	if len(counts) != chexpert.NumObservations {
+		t.Fatalf("%d counts, want %d", len(counts), chexpert.NumObservations)
+	}
+	for _, c := range counts {
+		if w, ok := want[c.Observation]; ok && c != w {
+			t.Errorf("%s: %+v, want %+v", c.Observation, c, w)
+		}
+	}
+	bars := LabelBars(counts)
+	if len(bars) != 3*chexpert.NumObservations || bars[3].Group != "Cardiomegaly" || bars[3].Name != "positive" || bars[3].Mean != 2 {
+		t.Errorf("LabelBars: %d bars, bars[3] = %+v", len(bars), bars[3])
+	}
+}
+
+func TestWordCountsAndLengths(t *testing.T) {
+	clean := strings.ToLower
+	got := WordCounts(CleanAll(studies[:3], clean))
+	// "heart" appears in a (heart), b (heart), c (heart.) -> "heart" twice, "heart." once.
+	m := map[string]int{}
+	for _, w := range got {
+		m[w.Word] = w.Count
+	}
+	if m["heart"] != 2 || m["heart."] != 1 || m["the"] != 1 {
+		t.Errorf("counts heart=%d heart.=%d the=%d", m["heart"], m["heart."], m["the"])
+	}
+	if !sort.SliceIsSorted(got, func(i, j int) bool { return got[i].Count > got[j].Count }) {
+		t.Errorf("not sorted by count: %v", got)
+	}
+	lens := ReportLengths(studies, clean)
+	if lens[0] != 6 || lens[2] != 2 || lens[3] != 3 {
+		t.Errorf("lengths %v, want [6 ... 2 3]", lens)
+	}
+}
+
+func TestDatasetFigures(t *testing.T) {
+	out := t.TempDir()
+	paths, err := DatasetFigures("fixture", studies, strings.ToLower, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range paths {
+		names = append(names, filepath.Base(p))
+	}
+	if got := strings.Join(names, " "); got != "label_stats.png label_stats.svg report_lengths.png report_lengths.svg" {
+		t.Errorf("files: %s", got)
+	}
+	// Unlabeled data: only the length histogram.
+	paths, err = DatasetFigures("real", studies[3:], strings.ToLower, t.TempDir())
+	if err != nil || len(paths) != 2 || !strings.HasSuffix(paths[0], "report_lengths.png") {
+		t.Errorf("unlabeled: %v, %v", paths, err)
+	}
+	if _, err := DatasetFigures("none", nil, strings.ToLower, out); err == nil {
+		t.Error("no entries: no error")
+	}
+}
+
+func TestLabelSummary(t *testing.T) {
+	for _, c := range []struct {
+		l    *chexpert.Labels
+		want string
+	}{
+		{nil, "no labels"},
+		{&chexpert.Labels{}, "all blank"},
+		{studies[1].Labels, "Pleural Effusion: uncertain; Cardiomegaly: negative"},
+	} {
+		if got := LabelSummary(c.l); got != c.want {
+			t.Errorf("LabelSummary = %q, want %q", got, c.want)
+		}
+	}
+}
+
+func TestShowStudyOutsideNotebook(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "a"), 0o755)
+	img := image.NewGray(image.Rect(0, 0, 5, 4))
+	img.SetGray(1, 1, color.Gray{200})
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	os.WriteFile(filepath.Join(root, "a", "0.png"), buf.Bytes(), 0o644)
+	e := studies[0]
+	e.ImagePaths = []string{"a/0.png"}
+	var out bytes.Buffer
+	Out = &out
+	defer func() { Out = os.Stdout }()
+	if err := ShowStudy(root, e, 100); err != nil {
+		t.Fatal(err)
+	}
+	want := "image a/0.png: 5x4\na (train)\nreport: The heart is enlarged. No effusion.\nlabels: Cardiomegaly: positive; Pleural Effusion: negative\n"
+	if out.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", out.String(), want)
+	}
+	e.ImagePaths = []string{"a/missing.png"}
+	if err := ShowStudy(root, e, 100); err == nil || !strings.Contains(err.Error(), "missing.png") {
+		t.Errorf("missing image: err = %v", err)
+	}
+	// The decoded image keeps its pixels.
+	g, err := LoadImage(filepath.Join(root, "a", "0.png"))
+	if err != nil || g.GrayAt(1, 1).Y != 200 || g.GrayAt(0, 0).Y != 0 {
+		t.Errorf("LoadImage: %v, pixel %v", err, g.GrayAt(1, 1))
+	}
+}
