@@ -35,7 +35,7 @@ func LoadImage(path string) (*image.Gray, error) {
 
 // LabelCount is how many studies have each state of one observation.
 type LabelCount struct {
-	Observation                           string
+	Observation                          string
 	Positive, Negative, Uncertain, Blank int
 }
 
