@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"image"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -84,7 +85,7 @@ func LabelBars(counts []LabelCount) []plots.Bar {
 func ReportLengths(entries []data.Entry, clean func(string) string) []float64 {
 	out := make([]float64, len(entries))
 	for i, e := range entries {
-		out[i] = float64(len(strings.Fields(clean(e.Report))))
+		out[i] = float64(len(data.PyFields(clean(e.Report))))
 	}
 	return out
 }
@@ -100,7 +101,7 @@ type WordCount struct {
 func WordCounts(cleaned []string) []WordCount {
 	m := map[string]int{}
 	for _, r := range cleaned {
-		for _, w := range strings.Fields(r) {
+		for _, w := range data.PyFields(r) {
 			m[w]++
 		}
 	}
@@ -207,4 +208,43 @@ func ShowStudy(imageRoot string, e data.Entry, width int) error {
 		html.EscapeString(e.ID), html.EscapeString(e.Split), html.EscapeString(e.Report), html.EscapeString(labels))
 	gonbui.DisplayHtml(b.String())
 	return nil
+}
+
+// SharedDataset returns <root>/../shared/data/<name> and true when its
+// annotation.json exists (real datasets are not part of the repository).
+func SharedDataset(name string) (string, bool) {
+	shared, err := SharedDir()
+	if err != nil {
+		return "", false
+	}
+	dir := filepath.Join(shared, "data", name)
+	if _, err := os.Stat(filepath.Join(dir, "annotation.json")); err != nil {
+		return dir, false
+	}
+	return dir, true
+}
+
+// WithImages returns up to n entries whose image files all exist under
+// imageRoot (n <= 0: all).
+func WithImages(imageRoot string, entries []data.Entry, n int) []data.Entry {
+	var out []data.Entry
+	for _, e := range entries {
+		if len(e.ImagePaths) == 0 {
+			continue
+		}
+		ok := true
+		for _, rel := range e.ImagePaths {
+			if _, err := os.Stat(filepath.Join(imageRoot, rel)); err != nil {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, e)
+			if n > 0 && len(out) == n {
+				break
+			}
+		}
+	}
+	return out
 }

@@ -145,3 +145,34 @@ func TestShowStudyOutsideNotebook(t *testing.T) {
 		t.Errorf("LoadImage: %v, pixel %v", err, g.GrayAt(1, 1))
 	}
 }
+
+func TestWithImagesAndSharedDataset(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "x"), 0o755)
+	os.WriteFile(filepath.Join(root, "x", "0.png"), []byte("p"), 0o644)
+	entries := []data.Entry{
+		{ID: "none"},
+		{ID: "half", ImagePaths: []string{"x/0.png", "x/1.png"}},
+		{ID: "ok", ImagePaths: []string{"x/0.png"}},
+		{ID: "ok2", ImagePaths: []string{"x/0.png"}},
+	}
+	got := WithImages(root, entries, 1)
+	if len(got) != 1 || got[0].ID != "ok" {
+		t.Errorf("WithImages(n=1) = %v", got)
+	}
+	if got := WithImages(root, entries, 0); len(got) != 2 {
+		t.Errorf("WithImages(n=0) = %d entries, want 2", len(got))
+	}
+
+	repo := filepath.Join(t.TempDir(), "repo")
+	os.MkdirAll(filepath.Join(repo, "..", "shared", "data", "iu_xray"), 0o755)
+	t.Setenv(RootEnv, repo)
+	t.Setenv(SharedEnv, "")
+	if _, ok := SharedDataset("iu_xray"); ok {
+		t.Error("SharedDataset without annotation.json: ok")
+	}
+	os.WriteFile(filepath.Join(repo, "..", "shared", "data", "iu_xray", "annotation.json"), []byte("{}"), 0o644)
+	if dir, ok := SharedDataset("iu_xray"); !ok || dir != filepath.Join(filepath.Dir(repo), "shared", "data", "iu_xray") {
+		t.Errorf("SharedDataset = %q, %v", dir, ok)
+	}
+}

@@ -96,9 +96,16 @@ func MustRepoRoot() string {
 	return r
 }
 
+// SharedEnv overrides the shared data directory (default <root>/../shared).
+const SharedEnv = "MRGKIT_SHARED"
+
 // SharedDir returns the shared data directory beside the checkout
-// (<root>/../shared), where real datasets such as iu_xray live.
+// (<root>/../shared, or $MRGKIT_SHARED), where real datasets such as
+// iu_xray live.
 func SharedDir() (string, error) {
+	if s := os.Getenv(SharedEnv); s != "" {
+		return filepath.Abs(s)
+	}
 	root, err := RepoRoot()
 	if err != nil {
 		return "", err
@@ -232,3 +239,17 @@ func MarkdownTable(header []string, rows [][]string) string {
 // Sync waits for display data in transit to reach the notebook; call it
 // (deferred) at the end of a cell that displays things.
 func Sync() { gonbui.Sync() }
+
+// Must panics if err is not nil: notebook cells use it to stop on errors
+// (the cell then fails, which fails the headless notebook test).
+func Must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// Must1 returns v, or panics if err is not nil.
+func Must1[T any](v T, err error) T {
+	Must(err)
+	return v
+}
