@@ -184,7 +184,7 @@ func LossCurves(logPath, outDir string) ([]string, error) {
 		keys := map[string]bool{}
 		for _, e := range ids {
 			for k := range epochs[epochKey{split, e}].Values {
-				if k != "loss" && !strings.HasPrefix(k, "sec") {
+				if isMetricKey(k) {
 					keys[k] = true
 				}
 			}
@@ -240,6 +240,19 @@ func sortedEpochKeys(m map[epochKey]LogRecord, split string) []int {
 	}
 	sort.Ints(out)
 	return out
+}
+
+// isMetricKey tells the per-epoch metric keys plotted by LossCurves from
+// bookkeeping (loss, timings) and the CE precision/recall companions of the
+// F1 scores (only F1 is plotted).
+func isMetricKey(k string) bool {
+	switch {
+	case k == "loss", strings.Contains(k, "sec"), strings.HasSuffix(k, "_time"):
+		return false
+	case strings.HasPrefix(k, "ce_"):
+		return strings.HasSuffix(k, "_f1")
+	}
+	return true
 }
 
 // knownMetrics fixes the legend order of the usual metrics; others follow

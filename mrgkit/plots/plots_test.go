@@ -407,6 +407,18 @@ func TestLossCurves(t *testing.T) {
 	noTempFiles(t, out)
 }
 
+func TestIsMetricKey(t *testing.T) {
+	for k, want := range map[string]bool{
+		"BLEU_4": true, "CIDEr": true, "ce_micro_f1": true, "ce_example_f1": true,
+		"ce_micro_precision": false, "ce_macro_recall": false, "loss": false,
+		"epoch_seconds": false, "sec_per_step": false,
+	} {
+		if got := isMetricKey(k); got != want {
+			t.Errorf("isMetricKey(%q) = %v, want %v", k, got, want)
+		}
+	}
+}
+
 func TestLossCurvesOnlyWhatIsPresent(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "log.jsonl")
