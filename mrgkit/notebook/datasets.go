@@ -248,3 +248,59 @@ func WithImages(imageRoot string, entries []data.Entry, n int) []data.Entry {
 	}
 	return out
 }
+
+// DataEnv overrides the directory generated datasets go to (default
+// <root>/data); the notebook test points it at a temporary directory.
+const DataEnv = "MRGKIT_DATA"
+
+// DataDir returns <root>/data/<name> ($MRGKIT_DATA/<name> if set).
+func DataDir(name string) (string, error) {
+	base := os.Getenv(DataEnv)
+	if base == "" {
+		root, err := RepoRoot()
+		if err != nil {
+			return "", err
+		}
+		base = filepath.Join(root, "data")
+	}
+	return filepath.Join(base, name), nil
+}
+
+// EnsureDataset calls generate(dir) unless dir already holds an
+// annotation.json, and says which happened. Delete dir to regenerate.
+func EnsureDataset(dir string, generate func(dir string) error) error {
+	ann := filepath.Join(dir, "annotation.json")
+	if _, err := os.Stat(ann); err == nil {
+		fmt.Fprintf(Out, "using the existing dataset in %s (delete it to regenerate)\n", dir)
+		return nil
+	}
+	if err := generate(dir); err != nil {
+		return err
+	}
+	if _, err := os.Stat(ann); err != nil {
+		return errors.Errorf("notebook: generating %s wrote no annotation.json", dir)
+	}
+	return nil
+}
+
+// SummaryHeader is the header of DatasetSummary rows.
+var SummaryHeader = []string{"dataset", "train / val / test", "labelled", "mean words", "max words", "vocabulary (threshold 3)"}
+
+// DatasetSummary is one row comparing datasets: split sizes, how many
+// studies carry labels, report length and vocabulary size.
+func DatasetSummary(name string, ann *data.Annotation, clean func(string) string) []string {
+	all := ann.All()
+	lens := ReportLengths(all, clean)
+	mean, longest := 0.0, 0.0
+	for _, l := range lens {
+		mean += l
+		longest = max(longest, l)
+	}
+	if len(lens) > 0 {
+		mean /= float64(len(lens))
+	}
+	_, unlabeled := LabelCounts(all)
+	vocab := data.BuildVocab(CleanAll(ann.Train, clean), 3)
+	return []string{name, fmt.Sprintf("%d / %d / %d", len(ann.Train), len(ann.Val), len(ann.Test)),
+		fmt.Sprint(len(all) - unlabeled), fmt.Sprintf("%.1f", mean), fmt.Sprint(longest), fmt.Sprint(vocab.Size())}
+}

@@ -176,3 +176,47 @@ func TestWithImagesAndSharedDataset(t *testing.T) {
 		t.Errorf("SharedDataset = %q, %v", dir, ok)
 	}
 }
+
+func TestEnsureDatasetAndSummary(t *testing.T) {
+	var out bytes.Buffer
+	Out = &out
+	defer func() { Out = os.Stdout }()
+	t.Setenv(DataEnv, t.TempDir())
+	dir, err := DataDir("toy")
+	if err != nil || filepath.Base(dir) != "toy" {
+		t.Fatalf("DataDir = %q, %v", dir, err)
+	}
+	calls := 0
+	gen := func(d string) error {
+		calls++
+		os.MkdirAll(d, 0o755)
+		es := append([]data.Entry(nil), studies...)
+		for i := range es {
+			es[i].ImagePaths = []string{es[i].ID + "/0.png"}
+		}
+		ann := &data.Annotation{Train: es[:2], Val: es[2:3], Test: es[3:]}
+		return ann.Save(filepath.Join(d, "annotation.json"))
+	}
+	for i := 0; i < 2; i++ {
+		if err := EnsureDataset(dir, gen); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls != 1 || !strings.Contains(out.String(), "using the existing dataset") {
+		t.Errorf("generate called %d times (want 1); output %q", calls, out.String())
+	}
+	if err := EnsureDataset(filepath.Join(dir, "x"), func(string) error { return nil }); err == nil {
+		t.Error("generator writing nothing: no error")
+	}
+	ann, err := data.LoadAnnotation(filepath.Join(dir, "annotation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := DatasetSummary("toy", ann, strings.ToLower)
+	// Lengths 6, 6, 2, 3 words: mean 4.25, max 6; 3 of 4 labelled. No word of
+	// the two train reports occurs 3 times: the vocabulary is just <unk>.
+	want := []string{"toy", "2 / 1 / 1", "3", "4.2", "6", "1"}
+	if strings.Join(row, ",") != strings.Join(want, ",") {
+		t.Errorf("DatasetSummary = %v, want %v", row, want)
+	}
+}
