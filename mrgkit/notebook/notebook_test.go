@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSmoke(t *testing.T) {
@@ -79,4 +80,27 @@ func TestShowOutsideNotebook(t *testing.T) {
 	if buf.String() != want {
 		t.Errorf("output\n%q\nwant\n%q", buf.String(), want)
 	}
+}
+
+func TestLossHTML(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "log.jsonl")
+	os.WriteFile(log, []byte(`{"kind":"config"}`+"\n"), 0o644)
+	if _, err := LossHTML(log, filepath.Join(dir, "l.png")); err == nil {
+		t.Error("log without steps: no error")
+	}
+	os.WriteFile(log, []byte(`{"kind":"step","step":1,"loss":2,"lm_loss":1.5}
+{"kind":"step","step":2,"loss":1.5,"lm_loss":1.2}
+`), 0o644)
+	html, err := LossHTML(log, filepath.Join(dir, "l.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(html, `<img src="data:image/png;base64,iVBOR`) {
+		t.Errorf("html = %.60q…", html)
+	}
+	// Outside a notebook LiveLoss is a no-op whose stop can be called twice.
+	stop := LiveLoss(log, time.Millisecond)
+	stop()
+	stop()
 }

@@ -560,3 +560,25 @@ func TestHistogram(t *testing.T) {
 		}
 	}
 }
+
+func TestStepSeries(t *testing.T) {
+	recs, err := ReadLog("testdata/log.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := StepSeries(recs, "loss")
+	// Steps 1..7 (step 8 is truncated); step 5 was logged twice, the last (2.5) wins.
+	wantX := []float64{1, 2, 3, 4, 5, 6, 7}
+	wantY := []float64{4.0, 3.5, 3.1, 2.8, 2.5, 2.3, 2.1}
+	if len(s.X) != len(wantX) {
+		t.Fatalf("X = %v, want %v", s.X, wantX)
+	}
+	for i := range wantX {
+		if s.X[i] != wantX[i] || s.Y[i] != wantY[i] {
+			t.Errorf("point %d = (%v, %v), want (%v, %v)", i, s.X[i], s.Y[i], wantX[i], wantY[i])
+		}
+	}
+	if names := LossSeries(recs); len(names) != 5 || names[0].Name != "loss" || names[4].Name != "kd_local" {
+		t.Errorf("LossSeries: %d series", len(names))
+	}
+}
