@@ -87,7 +87,7 @@ func Heatmap(path, title string, m [][]float64, rowLabels, colLabels []string) e
 // withColorBar draws p on the left of c and a vertical colour bar for cm,
 // aligned with p's data area, on the right.
 func withColorBar(c draw.Canvas, p *plot.Plot, cm palette.ColorMap, label string) {
-	const barArea = 1.0 * vg.Inch
+	const barArea = 1.3 * vg.Inch
 	main := draw.Crop(c, 0, -barArea, 0, 0)
 	p.Draw(main)
 	da := p.DataCanvas(main)
@@ -97,7 +97,7 @@ func withColorBar(c draw.Canvas, p *plot.Plot, cm palette.ColorMap, label string
 	bar.Y.Label.Text = label
 	bar.Y.Tick.Marker = preciseTicks{}
 	bar.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
-	bc := draw.Crop(c, c.Max.X-c.Min.X-barArea+0.15*vg.Inch, -0.45*vg.Inch, 0, 0)
+	bc := draw.Crop(c, c.Max.X-c.Min.X-barArea+0.1*vg.Inch, -0.3*vg.Inch, 0, 0)
 	bc.Min.Y, bc.Max.Y = da.Min.Y, da.Max.Y
 	bar.Draw(bc)
 }

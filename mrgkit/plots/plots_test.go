@@ -214,7 +214,7 @@ func TestAttentionOverlay(t *testing.T) {
 			t.Fatal(err)
 		}
 		if ext == ".png" {
-			checkPNG(t, p, 570, 510) // (4.5+1.2) x (4.5+0.6) inches
+			checkPNG(t, p, 600, 510) // (4.5+1.5) x (4.5+0.6) inches
 		} else {
 			checkSVG(t, p)
 		}
