@@ -208,3 +208,19 @@ func CollectResults(resultsFiles []string, runs []NamedRun, split string) (cells
 	}
 	return cells, sources, nil
 }
+
+// PublishedTable formats only the Published rows, in PaperTable's layout.
+func PublishedTable() string {
+	header := []string{"model", "data", "B1", "B4", "MTR", "RL", "CE P / R / F1 (micro)", "CE P / R / F1 (example)"}
+	dash := func(s string) string {
+		if s == "" {
+			return "–"
+		}
+		return s
+	}
+	var rows [][]string
+	for _, p := range Published {
+		rows = append(rows, []string{p.Model, p.Data, dash(p.B1), dash(p.B4), dash(p.MTR), dash(p.RL), dash(p.CEMicro), dash(p.CEExample)})
+	}
+	return MarkdownTable(header, rows)
+}

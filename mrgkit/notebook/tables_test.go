@@ -118,3 +118,13 @@ func TestCollectResults(t *testing.T) {
 		t.Errorf("empty metrics: err = %v", err)
 	}
 }
+
+func TestPublishedTable(t *testing.T) {
+	md := PublishedTable()
+	if !strings.Contains(md, "| R2Gen | IU X-Ray | .470 | .165 | .187 | .371 | – | – |") {
+		t.Errorf("R2Gen IU row missing:\n%s", md)
+	}
+	if n := strings.Count(md, "\n"); n != 2+len(Published) {
+		t.Errorf("%d lines, want %d", n, 2+len(Published))
+	}
+}
