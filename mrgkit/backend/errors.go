@@ -140,5 +140,9 @@ func rootMessage(err error) string {
 	if i := strings.Index(msg, "\n"); i >= 0 {
 		msg = msg[:i]
 	}
+	// GoMLX reports graph-building panics as "... graphFn for "Exec:..." panicked: <cause>".
+	if i := strings.LastIndex(msg, "panicked: "); i >= 0 {
+		msg = msg[i+len("panicked: "):]
+	}
 	return msg
 }
