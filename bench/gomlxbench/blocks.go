@@ -64,6 +64,26 @@ func SpaceToDepth(x *Node, f int) *Node {
 	return Reshape(x, b, h/f, w/f, f*f*c)
 }
 
+// Im2ColConv3x3 is a stride-1, same-padded 3×3 convolution written as
+// pad + 9 shifted slices + concatenation + one matmul: x is [B, H, W, C],
+// kernel is [9*C, Cout] (rows ordered dy, dx, c). Its gradient needs only
+// Pad/Slice without interior padding, so both CPU backends train it, and the
+// pure-Go backend runs it as one large matmul instead of its generic
+// convolution loop.
+func Im2ColConv3x3(x, kernel *Node) *Node {
+	d := x.Shape().Dimensions
+	h, w := d[1], d[2]
+	zero := ScalarZero(x.Graph(), x.DType())
+	p := Pad(x, zero, PadAxis{}, PadAxis{Start: 1, End: 1}, PadAxis{Start: 1, End: 1}, PadAxis{})
+	patches := make([]*Node, 0, 9)
+	for dy := range 3 {
+		for dx := range 3 {
+			patches = append(patches, Slice(p, AxisRange(), AxisRange(dy, dy+h), AxisRange(dx, dx+w), AxisRange()))
+		}
+	}
+	return Einsum("bhwk,kd->bhwd", Concatenate(patches, -1), kernel)
+}
+
 func meanSquare(x *Node) *Node { return ReduceAllMean(Square(x)) }
 
 func lossAndGrads(loss *Node, wrt ...*Node) []*Node {
@@ -117,6 +137,33 @@ func DownsampleBlocks() []Block {
 				return []*tensors.Tensor{
 					randTensor(1, 1, DSBatch, DSSize, DSSize, DSCin),
 					randTensor(2, 1/math.Sqrt(9*4*DSCin), 3, 3, 4*DSCin, DSCout),
+				}
+			},
+		},
+		{
+			Name: "im2col-conv3x3-s1+maxpool2", Shape: shape,
+			Build: func(in []*Node) []*Node {
+				y := Im2ColConv3x3(in[0], in[1])
+				y = MaxPool(y).Window(2).Strides(2).Done()
+				return lossAndGrads(meanSquare(y), in[0], in[1])
+			},
+			Inputs: func() []*tensors.Tensor {
+				return []*tensors.Tensor{
+					randTensor(1, 1, DSBatch, DSSize, DSSize, DSCin),
+					randTensor(2, 1/math.Sqrt(9*DSCin), 9*DSCin, DSCout),
+				}
+			},
+		},
+		{
+			Name: "space2depth+im2col-conv3x3-s1", Shape: shape,
+			Build: func(in []*Node) []*Node {
+				y := Im2ColConv3x3(SpaceToDepth(in[0], 2), in[1])
+				return lossAndGrads(meanSquare(y), in[0], in[1])
+			},
+			Inputs: func() []*tensors.Tensor {
+				return []*tensors.Tensor{
+					randTensor(1, 1, DSBatch, DSSize, DSSize, DSCin),
+					randTensor(2, 1/math.Sqrt(9*4*DSCin), 9*4*DSCin, DSCout),
 				}
 			},
 		},
