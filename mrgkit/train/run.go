@@ -153,6 +153,7 @@ func (d *Data) Loader(store *model.Store, split string, train bool) (*data.Loade
 		Seed:      int64(model.GetParamOr(r, ParamSeed, 42)),
 		DropLast:  train && len(entries) > bs,
 		Prefetch:  4,
+		Cache:     true,
 		LabelFunc: labeler.Label,
 	}
 	if train {
@@ -257,7 +258,7 @@ func Train(opts Options) (sum *Summary, err error) {
 	}
 	root.SetParam(ParamTotalSteps, epochs*stepsPerEpoch)
 	if !resuming && c.UseGraph && c.GraphCooccur {
-		if err := setCooccurrence(store, trainLoader); err != nil {
+		if err := setCooccurrence(store, d.Ann.Train); err != nil {
 			return nil, err
 		}
 	}
@@ -274,11 +275,7 @@ func Train(opts Options) (sum *Summary, err error) {
 	if names == nil {
 		names = []string{"lm_loss", "cls_loss"}
 	}
-	stepExec, err := model.NewExec(be, store, stepFn)
-	if err != nil {
-		return nil, err
-	}
-	gen, err := mrgmodel.NewGenerator(be, store)
+	stepExec, err := model.NewExec(be, store, (func(*model.Scope, *Node, *Node, *Node) []*Node)(stepFn))
 	if err != nil {
 		return nil, err
 	}
@@ -308,8 +305,8 @@ func Train(opts Options) (sum *Summary, err error) {
 		state.LogOffset = logW.offset
 		return SaveCheckpoint(store, ckpt, state)
 	}
-	fmt.Fprintf(opts.Progress, "training %s: %s, %d epochs x %d steps (batch %d), %s\n", opts.Out,
-		info.Preset, epochs, stepsPerEpoch, model.GetParamOr(root, ParamBatchSize, 16), backend.Describe())
+	fmt.Fprintf(opts.Progress, "training %s: preset %s, %d epochs x %d steps (batch %d), backend %s\n", opts.Out,
+		info.Preset, epochs, stepsPerEpoch, model.GetParamOr(root, ParamBatchSize, 16), be.Name())
 
 	for ; state.Epoch <= epochs; state.Epoch, state.Batch = state.Epoch+1, 0 {
 		epochStart := time.Now()
@@ -371,7 +368,13 @@ func Train(opts Options) (sum *Summary, err error) {
 		if !opts.Quiet {
 			fmt.Fprintln(opts.Progress)
 		}
-		// Validation, adaptive logit adjustment, model selection.
+		// Validation, adaptive logit adjustment, model selection. The
+		// generator is rebuilt each time: an Exec compiled earlier was seen to
+		// keep reading the variable values of its first call.
+		gen, err := mrgmodel.NewGenerator(be, store)
+		if err != nil {
+			return nil, err
+		}
 		res, err := eval.Evaluate(gen, valLoader, d.Vocab, d.Refs, eval.Options{Split: "val", Decode: decode,
 			Limit: model.GetParamOr(root, ParamValLimit, 0), NoMETEOR: true})
 		if err != nil {
@@ -461,10 +464,15 @@ func setBaseProb(store *model.Store, p []float32) error {
 }
 
 // setCooccurrence fills the knowledge graph's edge weights from the training labels.
-func setCooccurrence(store *model.Store, l *data.Loader) error {
+func setCooccurrence(store *model.Store, entries []data.Entry) error {
 	var pos [][]bool
-	for _, e := range l.Entries() {
-		labels := l.LabelsOf(e)
+	for _, e := range entries {
+		var labels chexpert.Labels
+		if e.Labels != nil {
+			labels = *e.Labels
+		} else {
+			labels = labeler.Label(e.Report)
+		}
 		row := make([]bool, chexpert.NumObservations)
 		for o, s := range labels {
 			row[o] = s == chexpert.Positive
