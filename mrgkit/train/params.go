@@ -5,6 +5,8 @@
 package train
 
 import (
+	"strings"
+
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/pkg/errors"
 
@@ -90,4 +92,17 @@ func validate(store *model.Store) error {
 		return errors.Errorf("%s must be >= 0", ParamWarmupSteps)
 	}
 	return nil
+}
+
+// PresetParams returns every hyperparameter (model and training) of a preset.
+func PresetParams(preset string) map[string]any {
+	store := model.NewStore()
+	if err := Configure(store, preset, ""); err != nil {
+		return nil
+	}
+	out := map[string]any{}
+	for k, v := range store.IterParams() {
+		out[strings.TrimPrefix(k, "/")] = v
+	}
+	return out
 }
