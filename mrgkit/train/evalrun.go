@@ -171,4 +171,3 @@ func GenerateStudy(runDir string, images []string, dec mrgmodel.DecodeOptions, b
 	}
 	return res, nil
 }
-

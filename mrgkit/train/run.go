@@ -52,10 +52,13 @@ type Options struct {
 	Quiet     bool            // no per-step progress line
 
 	// Hooks for phase 2 (package distill).
-	Prepare   func(store *model.Store, vocab *data.Vocab) error // after configuration, before compiling
-	StepGraph StepGraphFn                                       // default: TeacherStepGraph(AdamW{})
-	LossNames []string                                          // names of the loss parts; default lm_loss, cls_loss
-	Kind      string                                            // "teacher" (default) or "student", recorded in run.json
+	Prepare     func(store *model.Store, vocab *data.Vocab) error // after configuration, before compiling
+	StepGraph   StepGraphFn                                       // default: TeacherStepGraph(AdamW{})
+	LossNames   []string                                          // names of the loss parts; default lm_loss, cls_loss
+	Kind        string                                            // "teacher" (default) or "student", recorded in run.json
+	Vocab       *data.Vocab                                       // use this vocabulary (a student uses its teacher's)
+	ExtraParams map[string]any                                    // extra hyperparameters (with defaults) that -set may change
+	Teacher     string                                            // recorded in run.json
 }
 
 // RunInfo is written to run.json.
@@ -208,10 +211,14 @@ func Train(opts Options) (sum *Summary, err error) {
 		if opts.Preset == "" {
 			opts.Preset = "cpu"
 		}
+		for k, v := range opts.ExtraParams {
+			store.RootScope().SetParam(k, v)
+		}
 		if err := Configure(store, opts.Preset, opts.Set); err != nil {
 			return nil, err
 		}
-		state = &State{Epoch: 1, BestScore: math.Inf(-1)}
+		state = &State{Epoch: 1, BestScore: -1} // every selection metric is >= 0
+		vocab = opts.Vocab
 	}
 	threshold := model.GetParamOr(store.RootScope(), ParamVocabThreshold, 0)
 	d, err := LoadData(opts.DataDir, opts.Dataset, opts.ImageRoot, vocab, threshold)
@@ -235,7 +242,7 @@ func Train(opts Options) (sum *Summary, err error) {
 		return nil, errors.Errorf("run vocabulary has %d words but the model was built for %d", d.Vocab.Size(), c.VocabSize)
 	}
 	info := RunInfo{Kind: opts.Kind, DataDir: opts.DataDir, Dataset: opts.Dataset, ImageRoot: d.ImageRoot,
-		Preset: model.GetParamOr(root, mrgmodel.ParamPreset, ""), Set: opts.Set, Backend: be.Name()}
+		Preset: model.GetParamOr(root, mrgmodel.ParamPreset, ""), Set: opts.Set, Backend: be.Name(), Teacher: opts.Teacher}
 	if info.Kind == "" {
 		info.Kind = "teacher"
 	}

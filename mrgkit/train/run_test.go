@@ -11,13 +11,14 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
 )
 
 const tinySet = "vocab_threshold=1;val_beam=1;checkpoint_every=3;epochs=2"
 
 func TestTrainTinyEndToEnd(t *testing.T) {
 	dir := t.TempDir()
-	makeFixture(t, dir, 16, 4, 4, 40)
+	fixture.Write(t, dir, 16, 4, 4, 40)
 	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +47,7 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 // it, and compares every variable with an uninterrupted run.
 func TestResumeIsBitIdentical(t *testing.T) {
 	dir := t.TempDir()
-	makeFixture(t, dir, 16, 4, 4, 40)
+	fixture.Write(t, dir, 16, 4, 4, 40)
 	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
