@@ -100,11 +100,11 @@ func sortPartials(ps []*partialAlignment) {
 
 // alignment is the outcome of aligning a hypothesis (1) to a reference (2).
 type alignment struct {
-	len1, len2                 int
-	func1, func2               int
-	content1, content2         [numModules]int
-	function1, function2       [numModules]int
-	chunks                     int
+	len1, len2           int
+	func1, func2         int
+	content1, content2   [numModules]int
+	function1, function2 [numModules]int
+	chunks               int
 }
 
 // meteorAlign reproduces Meteor 1.5's Aligner.align: candidate matches from

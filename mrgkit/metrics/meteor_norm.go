@@ -10,7 +10,7 @@ import (
 const (
 	meteorAlphaChars = `A-Za-zŠŽšžŸÀ-ÖØ-öø-žЀ-ӿԀ-ԧꙀ-ꙮ꙾-ꚗᴀ-ᵿ`
 	meteorAlnumChars = `0-9` + meteorAlphaChars
-	javaSpace   = ` \t\n\x0B\f\r` // Java regex \s
+	javaSpace        = ` \t\n\x0B\f\r` // Java regex \s
 )
 
 var (
