@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// sharedDir returns ../shared next to the repository root, skipping (or
-// failing under CI=true) when it is missing.
+// sharedDir returns ../shared next to the repository root (or $MRGKIT_SHARED),
+// skipping (or failing under CI=true) when it is missing.
 func sharedDir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
@@ -26,6 +26,9 @@ func sharedDir(t testing.TB) string {
 		dir = parent
 	}
 	shared := filepath.Join(dir, "..", "shared")
+	if env := os.Getenv("MRGKIT_SHARED"); env != "" {
+		shared = env // for worktrees that do not sit next to shared/
+	}
 	if _, err := os.Stat(filepath.Join(shared, "eval")); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("shared data missing at %s (CI=true)", shared)
