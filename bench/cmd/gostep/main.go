@@ -27,8 +27,18 @@ func run(args []string) error {
 	cfg := fs.String("backend", "", "GoMLX backend configuration (default: what mrgkit chooses)")
 	warmup := fs.Int("warmup", 2, "untimed steps (compilation happens in the first)")
 	steps := fs.Int("steps", 10, "timed steps")
+	list := fs.Bool("list", false, "print the workload names, one per line, and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *list {
+		for _, n := range gomlxbench.WorkloadNames() {
+			fmt.Println(n)
+		}
+		return nil
+	}
+	if *steps < 1 || *warmup < 0 {
+		return fmt.Errorf("-steps must be >= 1 and -warmup >= 0 (got %d, %d)", *steps, *warmup)
 	}
 	if *cfg == "" {
 		*cfg, _ = backend.Config()
