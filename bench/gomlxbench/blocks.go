@@ -84,6 +84,8 @@ func Im2ColConv3x3(x, kernel *Node) *Node {
 	return Einsum("bhwk,kd->bhwd", Concatenate(patches, -1), kernel)
 }
 
+func shapesF32(dims ...int) shapes.Shape { return shapes.Make(dtypes.Float32, dims...) }
+
 func meanSquare(x *Node) *Node { return ReduceAllMean(Square(x)) }
 
 func lossAndGrads(loss *Node, wrt ...*Node) []*Node {

@@ -22,7 +22,7 @@ import (
 // CPU workload (bench/torch_tiny.py implements the same model).
 type TinyConfig struct {
 	Batch, Seq, Vocab, Dim, Heads, Layers, FFN int
-	LearningRate, WeightDecay                 float64
+	LearningRate, WeightDecay                  float64
 }
 
 // Tiny is the reference workload: 2 layers, 128-d, 4 heads, FFN 512, batch

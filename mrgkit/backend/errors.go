@@ -126,6 +126,10 @@ var opPatterns = []*regexp.Regexp{
 }
 
 func opName(msg string) string {
+	if strings.Contains(msg, "does not support functions") {
+		// Sort, TopK, While, Call... build closures ONNX Runtime cannot express.
+		return "closure (Sort/TopK/While)"
+	}
 	for _, re := range opPatterns {
 		if m := re.FindStringSubmatch(msg); m != nil {
 			return m[1]
