@@ -113,21 +113,7 @@ func LossCurves(logPath, outDir string) ([]string, error) {
 	if len(steps) == 0 && len(epochs) == 0 {
 		return nil, errors.Errorf("plots: %s has no step or epoch lines", logPath)
 	}
-	stepIDs := make([]int, 0, len(steps))
-	for s := range steps {
-		stepIDs = append(stepIDs, s)
-	}
-	sort.Ints(stepIDs)
-	stepSeries := func(key string) Series {
-		s := Series{Name: key}
-		for _, id := range stepIDs {
-			if v, ok := steps[id].Values[key]; ok && finite(v) {
-				s.X = append(s.X, float64(id))
-				s.Y = append(s.Y, v)
-			}
-		}
-		return s
-	}
+	stepSeries := func(key string) Series { return StepSeries(recs, key) }
 	var written []string
 	write := func(name string, f func(path string) error) error {
 		paths, err := Both(filepath.Join(outDir, name), f)
@@ -136,12 +122,7 @@ func LossCurves(logPath, outDir string) ([]string, error) {
 	}
 
 	// Loss per step, plus validation loss at the end of each epoch.
-	var loss []Series
-	for _, k := range lossKeys {
-		if s := stepSeries(k); len(s.X) > 0 {
-			loss = append(loss, s)
-		}
-	}
+	loss := LossSeries(recs)
 	valLoss := Series{Name: "val loss"}
 	for _, k := range sortedEpochKeys(epochs, "val") {
 		r := epochs[epochKey{"val", k}]
@@ -184,7 +165,7 @@ func LossCurves(logPath, outDir string) ([]string, error) {
 		keys := map[string]bool{}
 		for _, e := range ids {
 			for k := range epochs[epochKey{split, e}].Values {
-				if k != "loss" && !strings.HasPrefix(k, "sec") {
+				if isMetricKey(k) {
 					keys[k] = true
 				}
 			}
@@ -225,6 +206,48 @@ func LossCurves(logPath, outDir string) ([]string, error) {
 	return written, nil
 }
 
+// StepSeries returns value key of the "step" records against the step
+// number, in step order; a step logged twice (a resumed run) keeps its last
+// value, and non-finite values are skipped. Name is key.
+func StepSeries(recs []LogRecord, key string) Series {
+	last := map[int]float64{}
+	for _, r := range recs {
+		if r.Kind != "step" {
+			continue
+		}
+		if v, ok := r.Values[key]; ok {
+			last[r.Step] = v
+		} else {
+			delete(last, r.Step)
+		}
+	}
+	ids := make([]int, 0, len(last))
+	for id := range last {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	s := Series{Name: key}
+	for _, id := range ids {
+		if v := last[id]; finite(v) {
+			s.X = append(s.X, float64(id))
+			s.Y = append(s.Y, v)
+		}
+	}
+	return s
+}
+
+// LossSeries returns the per-step loss series present in recs (total loss
+// and its components), in legend order.
+func LossSeries(recs []LogRecord) []Series {
+	var out []Series
+	for _, k := range lossKeys {
+		if s := StepSeries(recs, k); len(s.X) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // epochKey identifies one epoch line: a split at an epoch.
 type epochKey struct {
 	split string
@@ -240,6 +263,19 @@ func sortedEpochKeys(m map[epochKey]LogRecord, split string) []int {
 	}
 	sort.Ints(out)
 	return out
+}
+
+// isMetricKey tells the per-epoch metric keys plotted by LossCurves from
+// bookkeeping (loss, timings) and the CE precision/recall companions of the
+// F1 scores (only F1 is plotted).
+func isMetricKey(k string) bool {
+	switch {
+	case k == "loss", strings.Contains(k, "sec"), strings.HasSuffix(k, "_time"):
+		return false
+	case strings.HasPrefix(k, "ce_"):
+		return strings.HasSuffix(k, "_f1")
+	}
+	return true
 }
 
 // knownMetrics fixes the legend order of the usual metrics; others follow
