@@ -151,9 +151,20 @@ func ResNet(scope *model.Scope, c Config, images *Node) *Node {
 	if err != nil {
 		panic(err)
 	}
-	x := activation.Relu(conv(scope.In("stem"), images, c.EncWidth, c.EncStem, c.EncNorm))
-	for range stemPools(c.ImageSize) {
-		x = MaxPool(x).Window(2).Strides(2).Done()
+	var x *Node
+	if c.EncStemPool == "s2d" {
+		// Space-to-depth before the stem: the stem convolution runs at the
+		// pooled resolution (cheaper on CPU than convolving then pooling).
+		x = images
+		for range stemPools(c.ImageSize) {
+			x = spaceToDepth(x)
+		}
+		x = activation.Relu(conv(scope.In("stem"), x, c.EncWidth, c.EncStem, c.EncNorm))
+	} else {
+		x = activation.Relu(conv(scope.In("stem"), images, c.EncWidth, c.EncStem, c.EncNorm))
+		for range stemPools(c.ImageSize) {
+			x = MaxPool(x).Window(2).Strides(2).Done()
+		}
 	}
 	for stage, n := range blocks {
 		width := c.EncWidth << stage
