@@ -17,8 +17,9 @@ type Baseline struct {
 	Metrics map[string]float64 `json:"metrics"`
 }
 
-// ConstantReport scores `report` as the hypothesis for every reference.
-func ConstantReport(name, report string, refs map[string]string) (Baseline, error) {
+// ConstantReport scores `report` as the hypothesis for every reference
+// (METEOR too when withMeteor).
+func ConstantReport(name, report string, refs map[string]string, withMeteor bool) (Baseline, error) {
 	if len(refs) == 0 {
 		return Baseline{}, errors.New("no references")
 	}
@@ -37,7 +38,11 @@ func ConstantReport(name, report string, refs map[string]string) (Baseline, erro
 		rl = append(rl, labeler.Label(refs[id]))
 		hl = append(hl, hyp)
 	}
-	nlg, err := metrics.ScoreNLG(gts, res)
+	score := metrics.ScoreNLG
+	if withMeteor {
+		score = metrics.Score
+	}
+	nlg, err := score(gts, res)
 	if err != nil {
 		return Baseline{}, err
 	}
@@ -77,19 +82,24 @@ func Baselines(trainReports []string, refs map[string]string, candidates int) ([
 		}
 		return uniq[a] < uniq[b]
 	})
-	mf, err := ConstantReport("most frequent report", uniq[0], refs)
+	mf, err := ConstantReport("most frequent report", uniq[0], refs, true)
 	if err != nil {
 		return nil, err
 	}
 	best := mf
 	best.Name = "best constant report"
 	for _, r := range uniq[1:min(len(uniq), candidates)] {
-		b, err := ConstantReport("best constant report", r, refs)
+		b, err := ConstantReport("best constant report", r, refs, false)
 		if err != nil {
 			return nil, err
 		}
 		if b.Metrics["ce_micro_f1"] > best.Metrics["ce_micro_f1"] {
 			best = b
+		}
+	}
+	if best.Report != mf.Report {
+		if best, err = ConstantReport("best constant report", best.Report, refs, true); err != nil {
+			return nil, err
 		}
 	}
 	return []Baseline{mf, best}, nil
