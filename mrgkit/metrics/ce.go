@@ -85,9 +85,9 @@ func ClinicalEfficacy(refs, hyps []chexpert.Labels) (CE, error) {
 		ce.Macro.Recall += p.Recall
 		ce.Macro.F1 += p.F1
 	}
-	ce.Macro.Precision /= chexpert.NumObservations
-	ce.Macro.Recall /= chexpert.NumObservations
-	ce.Macro.F1 /= chexpert.NumObservations
+	ce.Macro.Precision /= float64(chexpert.NumObservations)
+	ce.Macro.Recall /= float64(chexpert.NumObservations)
+	ce.Macro.F1 /= float64(chexpert.NumObservations)
 	ce.Micro = prf(tp, fp, fn)
 	return ce, nil
 }
