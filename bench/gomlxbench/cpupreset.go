@@ -78,7 +78,13 @@ func presetStep(be compute.Backend, preset, set string, batch, vocab int) (step 
 }
 
 func init() {
-	workloads["cpu"] = func(be compute.Backend) (func() error, error) {
-		return PresetStep(be, "cpu", "", 16, PresetVocab)
+	workloads["cpu"] = func(be compute.Backend, o WorkloadOptions) (func() error, error) {
+		if o.Batch <= 0 {
+			o.Batch = 16
+		}
+		if o.Vocab <= 0 {
+			o.Vocab = PresetVocab
+		}
+		return PresetStep(be, "cpu", o.Set, o.Batch, o.Vocab)
 	}
 }
