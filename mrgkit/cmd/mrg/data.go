@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -145,13 +144,6 @@ func loadForDataset(name string, args []string, stderr io.Writer, extra func(fs 
 		return nil, "", nil, err
 	}
 	return clean, *ds, ann, nil
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", " ")
-	return enc.Encode(v)
 }
 
 func dataClean(args []string, stdout, stderr io.Writer) error {

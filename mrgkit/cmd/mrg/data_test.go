@@ -16,12 +16,6 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/data"
 )
 
-func runMain(args ...string) (code int, stdout, stderr string) {
-	var o, e bytes.Buffer
-	code = Main(args, &o, &e)
-	return code, o.String(), e.String()
-}
-
 func pngBytes(t *testing.T, w, h int) []byte {
 	t.Helper()
 	var b bytes.Buffer
