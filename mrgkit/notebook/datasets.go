@@ -304,3 +304,35 @@ func DatasetSummary(name string, ann *data.Annotation, clean func(string) string
 	return []string{name, fmt.Sprintf("%d / %d / %d", len(ann.Train), len(ann.Val), len(ann.Test)),
 		fmt.Sprint(len(all) - unlabeled), fmt.Sprintf("%.1f", mean), fmt.Sprint(longest), fmt.Sprint(vocab.Size())}
 }
+
+// ExampleStudies picks, in order, up to withFindings entries that have a
+// positive finding (an observation other than No Finding) and up to normal
+// entries that have none (or no labels), findings first.
+func ExampleStudies(entries []data.Entry, withFindings, normal int) []data.Entry {
+	var found, plain []data.Entry
+	for _, e := range entries {
+		if hasFinding(e.Labels) {
+			if len(found) < withFindings {
+				found = append(found, e)
+			}
+		} else if len(plain) < normal {
+			plain = append(plain, e)
+		}
+		if len(found) == withFindings && len(plain) == normal {
+			break
+		}
+	}
+	return append(found, plain...)
+}
+
+func hasFinding(l *chexpert.Labels) bool {
+	if l == nil {
+		return false
+	}
+	for i, s := range l {
+		if i != chexpert.NoFinding && s == chexpert.Positive {
+			return true
+		}
+	}
+	return false
+}

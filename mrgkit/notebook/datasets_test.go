@@ -248,3 +248,22 @@ func TestToyCXRSmoke(t *testing.T) {
 		t.Errorf("second call: %v; output %q", err, out.String())
 	}
 }
+
+func TestExampleStudies(t *testing.T) {
+	// studies: a (Cardiomegaly+), b (no positive), c (Cardiomegaly+), d (no labels).
+	ids := func(es []data.Entry) string {
+		var s []string
+		for _, e := range es {
+			s = append(s, e.ID)
+		}
+		return strings.Join(s, ",")
+	}
+	for _, c := range []struct {
+		f, n int
+		want string
+	}{{1, 1, "a,b"}, {2, 0, "a,c"}, {5, 5, "a,c,b,d"}, {0, 1, "b"}} {
+		if got := ids(ExampleStudies(studies, c.f, c.n)); got != c.want {
+			t.Errorf("ExampleStudies(%d, %d) = %s, want %s", c.f, c.n, got, c.want)
+		}
+	}
+}
