@@ -1,6 +1,7 @@
-// Package notebook holds the small helpers mrgkit's GoNB notebooks share:
-// locating the repository and figures directory, smoke mode, and displaying
-// figures, images and tables inline (plain text outside a notebook).
+// Package notebook holds what mrgkit's GoNB notebooks call beyond the
+// library: smoke mode, where data, runs and figures go, dataset statistics,
+// the notebooks' teacher/student runs, result tables, and inline display
+// (plain text outside a notebook), so that no logic lives only in a notebook.
 package notebook
 
 import (
