@@ -114,7 +114,7 @@ func phraseTable() []phraseEntry {
 		f(`opaci* | infiltrat* | airspace disease | air space disease | airspace process | air space process |
 		   alveolar process | increased density | interstitial marking* | interstitial pattern | interstitial prominence |
 		   reticular marking* | reticular pattern | reticulation | reticulonodular | scarring | scar | scars |
-		   parenchymal scarring | peribronchial thickening | bronchial wall thickening | ground glass | haziness | hazy`, obsOpacity),
+		   parenchymal scarring | peribronchial thickening | bronchial wall thickening | ground glass`, obsOpacity),
 		a(`lungs | lung | lung fields | lung parenchyma | lungs fields`, obsOpacity),
 		// Lung Lesion.
 		f(`nodular opacit* | nodular opacification`, obsLesion, obsOpacity),
@@ -186,7 +186,7 @@ var (
 	uncertainPre = splitList(`possible | possibly | probable | probably | likely | may | might | could | questionable |
 		question of | questioned | suspect | suspected | suspicious | suspicion | concerning | concern for | worrisome |
 		suggest | suggests | suggesting | suggestive | consider | considered | consideration | versus | vs |
-		differential | presumably | presumed | represent | represents | representing | reflect | reflects |
+		differential | presumably | presumed | may represent | could represent | possibly represents |
 		indeterminate | equivocal | may represent | cannot exclude | borderline | and or | uncertain | ?`)
 	uncertainPost = splitList(`is possible | are possible | possible | suspected | is suspected | are suspected |
 		questioned | versus | vs | is likely | are likely | likely present | may be present | and or | is questionable | ?`)
