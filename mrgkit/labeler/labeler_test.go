@@ -69,6 +69,8 @@ func TestLabelPhrases(t *testing.T) {
 		{"Healed right rib fractures.", "FX=1"},
 		{"No acute displaced rib fracture.", "FX=0 NF=1"},
 		{"Apical pleural thickening.", "PO=1"},
+		{"Evaluation for pneumothorax is limited.", "NF=1"},
+		{"Stable cardiomegaly and mediastinal contour.", "CM=1 EC=-1"},
 	}
 	for _, tc := range tests {
 		want := parseGold(t, tc.want)

@@ -147,6 +147,7 @@ var (
 	cNegPost       = compileCues(negationPost)
 	cUncPre        = compileCues(uncertainPre)
 	cUncPost       = compileCues(uncertainPost)
+	cNonAssertion  = compileCues(nonAssertion)
 	cDescNormal    = compileCues(descNormal)
 	cDescAbnormal  = compileCues(descAbnormal)
 	cDescUncertain = compileCues(descUncertain)
@@ -236,6 +237,9 @@ func classify(sent []string, m mention) (chexpert.State, bool) {
 	pre, post := sent[start:m.start], sent[m.end:end]
 	if e.kind == anatomy {
 		return classifyAnatomy(sent, m, start, pre, post)
+	}
+	if containsCue(pre, cNonAssertion) {
+		return chexpert.Blank, false
 	}
 	switch {
 	case containsCue(pre, cPreNegUnc) || containsCue(post, cPreNegUnc):
