@@ -24,21 +24,26 @@ const PresetVocab = 760
 // max_len] (30–59 words then padding) and label classes [batch, 14].
 // set is the -set syntax of `mrg train` ("k=v;k2=v2"), may be "".
 func PresetStep(be compute.Backend, preset, set string, batch, vocab int) (step func() error, err error) {
+	step, _, err = presetStep(be, preset, set, batch, vocab)
+	return step, err
+}
+
+func presetStep(be compute.Backend, preset, set string, batch, vocab int) (step func() error, store *model.Store, err error) {
 	defer backend.Recover(&err)
-	store := model.NewStore()
+	store = model.NewStore()
 	if err := train.Configure(store, preset, set); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	root := store.RootScope()
 	root.SetParam(mrgmodel.ParamVocabSize, vocab)
 	root.SetParam(train.ParamTotalSteps, 1000)
 	if err := store.SetRNGStateFromSeed(1); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c := mrgmodel.ReadConfig(store)
 	exec, err := model.NewExec(be, store, train.TeacherStepGraph(train.AdamW{}))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rng := rand.New(rand.NewSource(1))
 	img := make([]float32, batch*c.Views*c.ImageSize*c.ImageSize*c.Channels)
@@ -69,11 +74,17 @@ func PresetStep(be compute.Backend, preset, set string, batch, vocab int) (step 
 			_ = t.FinalizeAll()
 		}
 		return nil
-	}, nil
+	}, store, nil
 }
 
 func init() {
-	workloads["cpu"] = func(be compute.Backend) (func() error, error) {
-		return PresetStep(be, "cpu", "", 16, PresetVocab)
+	workloads["cpu"] = func(be compute.Backend, o WorkloadOptions) (func() error, error) {
+		if o.Batch <= 0 {
+			o.Batch = 16
+		}
+		if o.Vocab <= 0 {
+			o.Vocab = PresetVocab
+		}
+		return PresetStep(be, "cpu", o.Set, o.Batch, o.Vocab)
 	}
 }

@@ -208,3 +208,26 @@ func TestRecover(t *testing.T) {
 		t.Fatalf("Recover of a string panic gave %v", err)
 	}
 }
+
+// TestNewGoKeepsStdoutClean: the Go backend's "parallelism set to" notice must
+// not reach stdout (mrg prints results there).
+func TestNewGoKeepsStdoutClean(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stdout
+	os.Stdout = w
+	b, err := New("go:parallelism=1")
+	os.Stdout = old
+	_ = w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Finalize()
+	buf := make([]byte, 256)
+	n, _ := r.Read(buf)
+	if n > 0 {
+		t.Errorf("New wrote to stdout: %q", buf[:n])
+	}
+}

@@ -8,6 +8,7 @@ import (
 	_ "image/png"  // PNG decoder
 	"math"
 	"os"
+	"strings"
 
 	"github.com/pkg/errors"
 )
@@ -37,7 +38,13 @@ func DecodeImageBytes(name string, b []byte) (*Plane, error) {
 	if len(b) == 0 {
 		return nil, errors.Errorf("%s: empty image file (0 bytes)", name)
 	}
+	if c, format, err := image.DecodeConfig(bytes.NewReader(b)); err == nil && (c.Width <= 0 || c.Height <= 0) {
+		return nil, errors.Errorf("%s: %s image has zero size %dx%d", name, format, c.Width, c.Height)
+	}
 	img, format, err := image.Decode(bytes.NewReader(b))
+	if err != nil && strings.Contains(err.Error(), "non-positive dimension") {
+		return nil, errors.Errorf("%s: %s image has zero size: %v", name, format, err)
+	}
 	if err != nil {
 		return nil, errors.Errorf("%s: corrupt, truncated or unsupported image (want PNG or JPEG): %v", name, err)
 	}

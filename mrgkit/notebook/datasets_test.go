@@ -220,3 +220,31 @@ func TestEnsureDatasetAndSummary(t *testing.T) {
 		t.Errorf("DatasetSummary = %v, want %v", row, want)
 	}
 }
+
+func TestToyCXRSmoke(t *testing.T) {
+	var out bytes.Buffer
+	Out = &out
+	defer func() { Out = os.Stdout }()
+	t.Setenv(DataEnv, t.TempDir())
+	t.Setenv(SmokeEnv, "1")
+	dir, cfg, err := ToyCXR()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(dir) != "toycxr_small" {
+		t.Errorf("smoke dataset in %s, want .../toycxr_small", dir)
+	}
+	ann, err := data.LoadAnnotation(filepath.Join(dir, "annotation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ann.Train) != cfg.Train || len(ann.Val) != cfg.Val || len(ann.Test) != cfg.Test {
+		t.Errorf("splits %d/%d/%d, config %d/%d/%d", len(ann.Train), len(ann.Val), len(ann.Test), cfg.Train, cfg.Val, cfg.Test)
+	}
+	if got := WithImages(filepath.Join(dir, "images"), ann.Train, 0); len(got) != len(ann.Train) {
+		t.Errorf("%d of %d train studies have their images", len(got), len(ann.Train))
+	}
+	if _, _, err := ToyCXR(); err != nil || !strings.Contains(out.String(), "using the existing dataset") {
+		t.Errorf("second call: %v; output %q", err, out.String())
+	}
+}

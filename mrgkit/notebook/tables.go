@@ -1,8 +1,11 @@
 package notebook
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/mrgkit/mrgkit/mrgkit/plots"
@@ -150,4 +153,74 @@ func CosineSimilarity(rows [][]float32) [][]float64 {
 		}
 	}
 	return out
+}
+
+// EvalCell reads RUN/eval_<split>/metrics.json (written by
+// train.EvaluateRun and `mrg eval`) as one result cell named config.
+func EvalCell(run, split, config string) (plots.ResultCell, error) {
+	path := filepath.Join(run, "eval_"+split, "metrics.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return plots.ResultCell{}, errors.Wrap(err, "notebook: reading evaluation metrics")
+	}
+	var m struct {
+		Metrics map[string]float64 `json:"metrics"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return plots.ResultCell{}, errors.Wrapf(err, "notebook: %s", path)
+	}
+	if len(m.Metrics) == 0 {
+		return plots.ResultCell{}, errors.Errorf("notebook: %s has no metrics", path)
+	}
+	return plots.ResultCell{Config: config, Seed: 1, Metrics: m.Metrics}, nil
+}
+
+// NamedRun is a run directory shown under a configuration name.
+type NamedRun struct{ Name, Dir string }
+
+// CollectResults gathers saved results: the cells of each existing
+// results.json (an ablation), then one cell per run whose
+// eval_<split>/metrics.json exists. Missing files are skipped; sources
+// lists what was read. Unreadable files are errors.
+func CollectResults(resultsFiles []string, runs []NamedRun, split string) (cells []plots.ResultCell, sources []string, err error) {
+	for _, f := range resultsFiles {
+		if !Exists(f) {
+			continue
+		}
+		c, err := plots.ReadResults(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		cells = append(cells, c...)
+		sources = append(sources, f)
+	}
+	for _, r := range runs {
+		p := filepath.Join(r.Dir, "eval_"+split, "metrics.json")
+		if !Exists(p) {
+			continue
+		}
+		c, err := EvalCell(r.Dir, split, r.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		cells = append(cells, c)
+		sources = append(sources, p)
+	}
+	return cells, sources, nil
+}
+
+// PublishedTable formats only the Published rows, in PaperTable's layout.
+func PublishedTable() string {
+	header := []string{"model", "data", "B1", "B4", "MTR", "RL", "CE P / R / F1 (micro)", "CE P / R / F1 (example)"}
+	dash := func(s string) string {
+		if s == "" {
+			return "–"
+		}
+		return s
+	}
+	var rows [][]string
+	for _, p := range Published {
+		rows = append(rows, []string{p.Model, p.Data, dash(p.B1), dash(p.B4), dash(p.MTR), dash(p.RL), dash(p.CEMicro), dash(p.CEExample)})
+	}
+	return MarkdownTable(header, rows)
 }

@@ -2,6 +2,8 @@ package notebook
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -86,5 +88,43 @@ func TestMatrices(t *testing.T) {
 				t.Errorf("sim[%d][%d] = %v, want %v", i, j, s[i][j], want[i][j])
 			}
 		}
+	}
+}
+
+func TestCollectResults(t *testing.T) {
+	dir := t.TempDir()
+	teacher := filepath.Join(dir, "teacher")
+	os.MkdirAll(filepath.Join(teacher, "eval_test"), 0o755)
+	os.WriteFile(filepath.Join(teacher, "eval_test", "metrics.json"),
+		[]byte(`{"split":"test","beam":3,"metrics":{"BLEU_4":0.25,"ce_micro_f1":0.5},"studies":16}`), 0o644)
+	broken := filepath.Join(dir, "broken")
+	os.MkdirAll(filepath.Join(broken, "eval_test"), 0o755)
+	os.WriteFile(filepath.Join(broken, "eval_test", "metrics.json"), []byte(`{"metrics":{}}`), 0o644)
+	results := filepath.Join(dir, "results.json")
+	os.WriteFile(results, []byte(`{"cells":[{"config":"baseline","seed":1,"metrics":{"BLEU_4":0.1}}]}`), 0o644)
+
+	cells, sources, err := CollectResults([]string{filepath.Join(dir, "missing.json"), results},
+		[]NamedRun{{"teacher", teacher}, {"student", filepath.Join(dir, "student")}}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cells) != 2 || cells[0].Config != "baseline" || cells[1].Config != "teacher" || cells[1].Metrics["BLEU_4"] != 0.25 {
+		t.Errorf("cells = %+v", cells)
+	}
+	if len(sources) != 2 {
+		t.Errorf("sources = %v", sources)
+	}
+	if _, _, err := CollectResults(nil, []NamedRun{{"broken", broken}}, "test"); err == nil || !strings.Contains(err.Error(), "no metrics") {
+		t.Errorf("empty metrics: err = %v", err)
+	}
+}
+
+func TestPublishedTable(t *testing.T) {
+	md := PublishedTable()
+	if !strings.Contains(md, "| R2Gen | IU X-Ray | .470 | .165 | .187 | .371 | – | – |") {
+		t.Errorf("R2Gen IU row missing:\n%s", md)
+	}
+	if n := strings.Count(md, "\n"); n != 2+len(Published) {
+		t.Errorf("%d lines, want %d", n, 2+len(Published))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -213,7 +214,7 @@ func TestAttentionOverlay(t *testing.T) {
 			t.Fatal(err)
 		}
 		if ext == ".png" {
-			checkPNG(t, p, 570, 510) // (4.5+1.2) x (4.5+0.6) inches
+			checkPNG(t, p, 600, 510) // (4.5+1.5) x (4.5+0.6) inches
 		} else {
 			checkSVG(t, p)
 		}
@@ -580,5 +581,33 @@ func TestStepSeries(t *testing.T) {
 	}
 	if names := LossSeries(recs); len(names) != 5 || names[0].Name != "loss" || names[4].Name != "kd_local" {
 		t.Errorf("LossSeries: %d series", len(names))
+	}
+}
+
+func TestPreciseTicks(t *testing.T) {
+	for _, c := range []struct {
+		min, max float64
+		want     string // a label that must appear
+	}{
+		{0, 1, "0.5"},
+		{0.0371, 0.0378, "0.0374"},
+		{10, 30, "20"},
+	} {
+		var labels []string
+		for _, tk := range (preciseTicks{}).Ticks(c.min, c.max) {
+			if tk.Label != "" {
+				labels = append(labels, tk.Label)
+			}
+		}
+		if !slices.Contains(labels, c.want) {
+			t.Errorf("ticks over [%v, %v]: labels %v lack %q", c.min, c.max, labels, c.want)
+		}
+		seen := map[string]bool{}
+		for _, l := range labels {
+			if seen[l] {
+				t.Errorf("ticks over [%v, %v]: duplicate label %q in %v", c.min, c.max, l, labels)
+			}
+			seen[l] = true
+		}
 	}
 }

@@ -7,10 +7,21 @@ import "math"
 type canvas struct {
 	n              int
 	pix            []float64
-	a, b, c, d     float64 // forward linear part (unit offsets -> unit offsets)
-	tx, ty         float64 // forward translation (unit)
-	ia, ib, ic, id float64 // inverse linear part
-	edge           float64 // edge softness in unit coordinates
+	a, b, c, d     float64   // forward linear part (unit offsets -> unit offsets)
+	tx, ty         float64   // forward translation (unit)
+	ia, ib, ic, id float64   // inverse linear part
+	edge           float64   // edge softness in unit coordinates
+	metal          []float64 // coverage of metal (devices), composited after exposure
+}
+
+// drawMetal runs draw with the canvas redirected to the metal layer.
+func (c *canvas) drawMetal(draw func()) {
+	if c.metal == nil {
+		c.metal = make([]float64, len(c.pix))
+	}
+	c.pix, c.metal = c.metal, c.pix
+	draw()
+	c.pix, c.metal = c.metal, c.pix
 }
 
 func newCanvas(n int, rotDeg, scale, tx, ty float64) *canvas {
@@ -43,8 +54,8 @@ func (c *canvas) paint(u0, v0, u1, v1 float64, f func(u, v float64) float64, op 
 	maxX, maxY := math.Inf(-1), math.Inf(-1)
 	for _, p := range [4][2]float64{{u0, v0}, {u1, v0}, {u0, v1}, {u1, v1}} {
 		x, y := c.toPix(p[0], p[1])
-		minX, maxX = math.Min(minX, x), math.Max(maxX, x)
-		minY, maxY = math.Min(minY, y), math.Max(maxY, y)
+		minX, maxX = min(minX, x), max(maxX, x)
+		minY, maxY = min(minY, y), max(maxY, y)
 	}
 	x0, x1 := max(0, int(minX)-2), min(c.n, int(maxX)+3)
 	y0, y1 := max(0, int(minY)-2), min(c.n, int(maxY)+3)
@@ -74,7 +85,7 @@ func add(delta float64) func(old, amount float64) float64 {
 	return func(old, a float64) float64 { return old + delta*a }
 }
 
-func clamp01(x float64) float64 { return math.Min(1, math.Max(0, x)) }
+func clamp01(x float64) float64 { return min(1, max(0, x)) }
 
 // cover turns a signed distance (negative inside) into soft coverage.
 func (c *canvas) cover(sd float64) float64 { return clamp01(0.5 - sd/c.edge) }
@@ -86,28 +97,30 @@ func ellipseSD(u, v, cx, cy, rx, ry, rotDeg float64) float64 {
 		s, co := math.Sincos(-rotDeg * math.Pi / 180)
 		x, y = co*x-s*y, s*x+co*y
 	}
-	k := math.Hypot(x/rx, y/ry)
-	return (k - 1) * math.Min(rx, ry)
+	x, y = x/rx, y/ry
+	k := math.Sqrt(x*x + y*y)
+	return (k - 1) * min(rx, ry)
 }
 
-// segDist is the distance from (u,v) to the segment (x0,y0)-(x1,y1).
-func segDist(u, v, x0, y0, x1, y1 float64) float64 {
+// segDist2 is the squared distance from (u,v) to the segment (x0,y0)-(x1,y1).
+func segDist2(u, v, x0, y0, x1, y1 float64) float64 {
 	dx, dy := x1-x0, y1-y0
 	l2 := dx*dx + dy*dy
 	t := 0.0
 	if l2 > 0 {
 		t = clamp01(((u-x0)*dx + (v-y0)*dy) / l2)
 	}
-	return math.Hypot(u-(x0+t*dx), v-(y0+t*dy))
+	ex, ey := u-(x0+t*dx), v-(y0+t*dy)
+	return ex*ex + ey*ey
 }
 
 // polyDist is the distance to a polyline.
 func polyDist(u, v float64, pts [][2]float64) float64 {
 	d := math.Inf(1)
 	for i := 1; i < len(pts); i++ {
-		d = math.Min(d, segDist(u, v, pts[i-1][0], pts[i-1][1], pts[i][0], pts[i][1]))
+		d = min(d, segDist2(u, v, pts[i-1][0], pts[i-1][1], pts[i][0], pts[i][1]))
 	}
-	return d
+	return math.Sqrt(d)
 }
 
 // bezier samples a quadratic Bézier curve into n+1 points.
@@ -125,8 +138,8 @@ func bezier(p0, p1, p2 [2]float64, n int) [][2]float64 {
 func bounds(pts [][2]float64, pad float64) (u0, v0, u1, v1 float64) {
 	u0, v0, u1, v1 = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	for _, p := range pts {
-		u0, u1 = math.Min(u0, p[0]), math.Max(u1, p[0])
-		v0, v1 = math.Min(v0, p[1]), math.Max(v1, p[1])
+		u0, u1 = min(u0, p[0]), max(u1, p[0])
+		v0, v1 = min(v0, p[1]), max(v1, p[1])
 	}
 	return u0 - pad, v0 - pad, u1 + pad, v1 + pad
 }
@@ -136,8 +149,9 @@ func gauss(u, v, cx, cy, sx, sy float64) float64 {
 	return math.Exp(-0.5 * (x*x + y*y))
 }
 
-// line draws a polyline of half-width w, blending towards value.
+// line draws a polyline of half-width w (at least 0.6 pixel), blending towards value.
 func (c *canvas) line(pts [][2]float64, w, value, alpha float64) {
+	w = max(w, 0.6/float64(c.n))
 	u0, v0, u1, v1 := bounds(pts, w+3*c.edge)
 	c.paint(u0, v0, u1, v1, func(u, v float64) float64 { return c.cover(polyDist(u, v, pts) - w) }, blend(value, alpha))
 }
@@ -154,8 +168,33 @@ func (c *canvas) lineAdd(pts [][2]float64, w, delta float64, mask func(u, v floa
 	}, add(delta))
 }
 
+// curveAdd is lineAdd for a polyline monotonic in u (ribs): each pixel only
+// measures the segments around its column.
+func (c *canvas) curveAdd(pts [][2]float64, w, delta float64) {
+	if pts[0][0] > pts[len(pts)-1][0] {
+		rev := make([][2]float64, len(pts))
+		for i, p := range pts {
+			rev[len(pts)-1-i] = p
+		}
+		pts = rev
+	}
+	u0, v0, u1, v1 := bounds(pts, w+3*c.edge)
+	last := len(pts) - 2
+	c.paint(u0, v0, u1, v1, func(u, v float64) float64 {
+		k := 0
+		for k < last && pts[k+1][0] < u {
+			k++
+		}
+		d := math.Inf(1)
+		for i := max(0, k-1); i <= min(last, k+1); i++ {
+			d = min(d, segDist2(u, v, pts[i][0], pts[i][1], pts[i+1][0], pts[i+1][1]))
+		}
+		return c.cover(math.Sqrt(d) - w)
+	}, add(delta))
+}
+
 // ellipse fills a rotated ellipse, blending towards value.
 func (c *canvas) ellipse(cx, cy, rx, ry, rot, value, alpha float64) {
-	r := math.Max(rx, ry) + 3*c.edge
+	r := max(rx, ry) + 3*c.edge
 	c.paint(cx-r, cy-r, cx+r, cy+r, func(u, v float64) float64 { return c.cover(ellipseSD(u, v, cx, cy, rx, ry, rot)) }, blend(value, alpha))
 }

@@ -78,7 +78,7 @@ type study struct {
 // absent one is stated negative.
 var (
 	prevalence = [chexpert.NumObservations]float64{0.06, 0.12, 0.10, 0.07, 0.03, 0.08, 0, 0.10, 0.05, 0.08, 0.04, 0.05, 0.12, 0}
-	negStated  = [chexpert.NumObservations]float64{0.45, 0.8, 0.3, 0.25, 0.3, 0.55, 0.15, 0.05, 0.7, 0.75, 0.02, 0.2, 0.02, 0}
+	negStated  = [chexpert.NumObservations]float64{0.45, 0.8, 0.3, 0.25, 0.3, 0.55, 0.15, 0.05, 0.7, 0.75, 0.02, 0.2, 0, 0}
 )
 
 // sampleStudy draws a study's findings with realistic co-occurrence.

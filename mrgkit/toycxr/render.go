@@ -48,10 +48,10 @@ func newAnatomy(rng *rand.Rand, s *study, sizeF float64) *anatomy {
 		a.hilum[side] = [2]float64{0.5 + sign*0.11, 0.45 + j(0.01)}
 	}
 	a.domeBase[left] += 0.015 // the left hemidiaphragm sits lower
-	a.heartCx, a.heartCy = 0.535+j(0.01), 0.63+j(0.01)
-	a.heartRx, a.heartRy, a.heartRot = 0.125+j(0.008), 0.105+j(0.006), -18+j(4)
+	a.heartCx, a.heartCy = 0.54+j(0.01), 0.64+j(0.01)
+	a.heartRx, a.heartRy, a.heartRot = 0.15+j(0.01), 0.11+j(0.006), -15+j(4)
 	if ok, str := s.f[obsCardiomegaly].drawn(); ok {
-		f := 1 + str*(0.28+0.09*float64(s.f[obsCardiomegaly].severity))*sizeF
+		f := 1 + str*(0.3+0.1*float64(s.f[obsCardiomegaly].severity))*sizeF
 		a.heartRx *= f
 		a.heartRy *= 1 + (f-1)*0.6
 		a.heartCx += 0.025 * str
@@ -75,13 +75,13 @@ func (a *anatomy) dome(side int, u float64) float64 {
 // lung returns the coverage of one lung field at (u, v).
 func (a *anatomy) lung(c *canvas, side int, u, v float64) float64 {
 	sd := ellipseSD(u, v, a.lungCx[side], a.lungCy[side], a.lungRx[side], a.lungRy[side], 0)
-	sd = math.Max(sd, v-a.dome(side, u))
+	sd = max(sd, v-a.dome(side, u))
 	return c.cover(sd)
 }
 
 // lungs is both lungs' coverage.
 func (a *anatomy) lungs(c *canvas, u, v float64) float64 {
-	return math.Max(a.lung(c, right, u, v), a.lung(c, left, u, v))
+	return max(a.lung(c, right, u, v), a.lung(c, left, u, v))
 }
 
 // zonePoint returns a point inside a lung zone; (fu, fv) in [0,1] spread it.
@@ -164,7 +164,7 @@ func renderFrontal(n int, rng *rand.Rand, s *study, d float64) []float64 {
 	for k := range 14 {
 		v := 0.04 + float64(k)*0.068
 		c.paint(0.45, v-0.04, 0.55, v+0.04, func(u, vv float64) float64 {
-			return c.cover(math.Max(math.Abs(u-0.5)-0.032, math.Abs(vv-v)-0.026))
+			return c.cover(max(math.Abs(u-0.5)-0.032, math.Abs(vv-v)-0.026))
 		}, add(0.07))
 	}
 	// Mediastinum (widened when Enlarged Cardiomediastinum is drawn).
@@ -174,7 +174,7 @@ func renderFrontal(n int, rng *rand.Rand, s *study, d float64) []float64 {
 	}
 	c.paint(0.5-3*mw, a.mediTop-0.02, 0.5+3*mw, a.mediBottom+0.02, func(u, v float64) float64 {
 		w := mw * (0.8 + 0.4*(v-a.mediTop)/(a.mediBottom-a.mediTop))
-		return c.cover(math.Max(math.Abs(u-0.5-0.005)-w, math.Max(a.mediTop-v, v-a.mediBottom)))
+		return c.cover(max(math.Abs(u-0.5-0.005)-w, max(a.mediTop-v, v-a.mediBottom)))
 	}, blend(dMedi, 1))
 	c.ellipse(0.5+mw+0.005, 0.3, 0.028, 0.025, 0, dMedi, 1) // aortic knob
 	// Trachea and main bronchi.
@@ -204,7 +204,7 @@ func drawRibs(c *canvas, rng *rand.Rand, a *anatomy) [2][][][2]float64 {
 			p2 := [2]float64{lat, v + 0.07 + 0.01*float64(k)}
 			pts := bezier(p0, p1, p2, 10)
 			ribs[side] = append(ribs[side], pts)
-			c.lineAdd(pts, 0.0085, 0.1, nil)
+			c.curveAdd(pts, 0.0085, 0.075)
 		}
 	}
 	return ribs
@@ -223,7 +223,7 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 	if ok, str := s.f[obsEffusion].drawn(); ok {
 		f := s.f[obsEffusion]
 		for _, side := range sidesOf(f.side) {
-			hgt := (0.07 + 0.06*float64(f.severity)) * sizeF
+			hgt := (0.1 + 0.06*float64(f.severity)) * sizeF
 			if f.side == both {
 				hgt *= 0.8
 			}
@@ -236,7 +236,7 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 				lat := clamp01(sign * (u - a.lungCx[side]) / a.lungRx[side]) // 0 medial .. 1 lateral
 				top := base - hgt*(0.7+0.6*lat*lat) + 0.02
 				return c.cover(top-v) * a.lung(c, side, u, v)
-			}, blend(dFluid, math.Min(1, str*strengthF)))
+			}, blend(dFluid, min(1, str*strengthF)))
 		}
 	}
 	// Consolidation: a dense lobar region with air bronchograms.
@@ -256,7 +256,7 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 				sum += gauss(u, v, b.u, b.v, b.s, b.s)
 			}
 			return clamp01((sum-0.35)/0.35) * a.lung(c, side, u, v)
-		}, blend(dDense, math.Min(1, 0.9*str*strengthF)))
+		}, blend(dDense, min(1, 0.9*str*strengthF)))
 		for k := range 2 {
 			p0 := [2]float64{cu + j(r*0.3), cv + j(r*0.3)}
 			c.lineAdd([][2]float64{p0, {p0[0] + j(r*0.7), p0[1] + r*0.6 + 0.02*float64(k)}}, 0.004, -0.12*str, nil)
@@ -315,7 +315,7 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 		if f.kind == 1 {
 			r = (0.065 + 0.015*float64(f.severity)) * sizeF
 		}
-		alpha := math.Min(1, 0.95*str*strengthF)
+		alpha := min(1, 0.95*str*strengthF)
 		c.ellipse(cu, cv, r, r*(0.9+0.2*rng.Float64()), 0, 0.66, alpha)
 		if f.kind == 1 {
 			c.ellipse(cu+r*0.6, cv-r*0.4, r*0.6, r*0.55, 0, 0.66, alpha)
@@ -328,7 +328,7 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 		c.paint(a.lungCx[side]-a.lungRx[side]-0.02, 0.08, a.lungCx[side]+a.lungRx[side]+0.02, 0.6, func(u, v float64) float64 {
 			inner := ellipseSD(u, v, a.lungCx[side], a.lungCy[side], a.lungRx[side]-thick, a.lungRy[side]-thick, 0)
 			return clamp01(inner/c.edge+0.5) * a.lung(c, side, u, v) * clamp01((0.58-v)/0.05)
-		}, blend(0.5, math.Min(1, str*strengthF)))
+		}, blend(0.5, min(1, str*strengthF)))
 	}
 	// Pneumothorax: an apical-lateral lucency without markings, bounded by
 	// the visceral pleural line of the collapsed lung.
@@ -343,7 +343,7 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 		ccx := a.lungCx[side] + (h[0]-a.lungCx[side])*shrink
 		ccy := a.lungCy[side] + shrink*0.35
 		crx, cry := a.lungRx[side]*(1-shrink), a.lungRy[side]*(1-shrink*0.8)
-		alpha := math.Min(1, str*strengthF)
+		alpha := min(1, str*strengthF)
 		c.paint(a.lungCx[side]-a.lungRx[side], 0.05, a.lungCx[side]+a.lungRx[side], a.lungCy[side]+0.1, func(u, v float64) float64 {
 			out := ellipseSD(u, v, ccx, ccy, crx, cry, 0)
 			return clamp01(out/c.edge+0.5) * a.lung(c, side, u, v) * clamp01((a.lungCy[side]+0.08-v)/0.06)
@@ -373,29 +373,31 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 	}
 	// Support devices: metal is bright whatever the difficulty.
 	if ok, _ := s.f[obsDevices].drawn(); ok {
-		dv := s.f[obsDevices].devices
-		if dv[devPacemaker] {
-			gu, gv := 0.74+j(0.03), 0.17+j(0.02)
-			c.paint(gu-0.06, gv-0.05, gu+0.06, gv+0.05, func(u, v float64) float64 {
-				return c.cover(math.Max(math.Abs(u-gu)-0.038, math.Abs(v-gv)-0.024) - 0.006)
-			}, blend(dMetal, 1))
-			c.line(bezier([2]float64{gu - 0.03, gv}, [2]float64{0.5, 0.2}, [2]float64{a.heartCx - 0.02, a.heartCy + 0.02}, 12), 0.004, 0.9, 1)
-			c.line(bezier([2]float64{gu - 0.03, gv + 0.01}, [2]float64{0.52, 0.28}, [2]float64{a.heartCx - 0.06, a.heartCy - 0.04}, 12), 0.004, 0.9, 1)
-		}
-		if dv[devETTube] {
-			c.line([][2]float64{{0.5 + j(0.005), 0}, {0.5, 0.27 + j(0.02)}}, 0.006, 0.9, 1)
-		}
-		if dv[devCentralLine] {
-			c.line(bezier([2]float64{0.38, 0.02}, [2]float64{0.43, 0.2}, [2]float64{0.48, 0.37 + j(0.02)}, 10), 0.004, 0.92, 1)
-		}
-		if dv[devSternotomy] {
-			for k := range 5 {
-				v := 0.3 + 0.065*float64(k)
-				c.paint(0.47, v-0.03, 0.53, v+0.03, func(u, vv float64) float64 {
-					return c.cover(math.Abs(ellipseSD(u, vv, 0.5, v, 0.012, 0.018, 0)) - 0.0035)
+		c.drawMetal(func() {
+			dv := s.f[obsDevices].devices
+			if dv[devPacemaker] {
+				gu, gv := 0.74+j(0.03), 0.17+j(0.02)
+				c.paint(gu-0.06, gv-0.05, gu+0.06, gv+0.05, func(u, v float64) float64 {
+					return c.cover(max(math.Abs(u-gu)-0.038, math.Abs(v-gv)-0.024) - 0.006)
 				}, blend(dMetal, 1))
+				c.line(bezier([2]float64{gu - 0.03, gv}, [2]float64{0.5, 0.2}, [2]float64{a.heartCx - 0.02, a.heartCy + 0.02}, 12), 0.004, 0.9, 1)
+				c.line(bezier([2]float64{gu - 0.03, gv + 0.01}, [2]float64{0.52, 0.28}, [2]float64{a.heartCx - 0.06, a.heartCy - 0.04}, 12), 0.004, 0.9, 1)
 			}
-		}
+			if dv[devETTube] {
+				c.line([][2]float64{{0.5 + j(0.005), 0}, {0.5, 0.27 + j(0.02)}}, 0.006, 0.9, 1)
+			}
+			if dv[devCentralLine] {
+				c.line(bezier([2]float64{0.38, 0.02}, [2]float64{0.43, 0.2}, [2]float64{0.48, 0.37 + j(0.02)}, 10), 0.004, 0.92, 1)
+			}
+			if dv[devSternotomy] {
+				for k := range 5 {
+					v := 0.3 + 0.065*float64(k)
+					c.paint(0.47, v-0.03, 0.53, v+0.03, func(u, vv float64) float64 {
+						return c.cover(math.Abs(ellipseSD(u, vv, 0.5, v, 0.012, 0.018, 0)) - max(0.0035, 0.6/float64(c.n)))
+					}, blend(dMetal, 1))
+				}
+			}
+		})
 	}
 }
 
@@ -412,7 +414,7 @@ func renderLateral(n int, rng *rand.Rand, s *study, d float64) []float64 {
 	c.ellipse(0.5, 0.58, 0.4+j(0.02), 0.6, 0, dSoft, 1)
 	diaph := func(u float64) float64 { return 0.72 + 0.08*u + 0.04*(u-0.5)*(u-0.5) }
 	lung := func(u, v float64) float64 {
-		return c.cover(math.Max(ellipseSD(u, v, 0.52, 0.46, 0.29, 0.36, 0), v-diaph(u)))
+		return c.cover(max(ellipseSD(u, v, 0.52, 0.46, 0.29, 0.36, 0), v-diaph(u)))
 	}
 	c.paint(0, 0.5, 1, 1.1, func(u, v float64) float64 {
 		return c.cover(diaph(u)-v) * c.cover(ellipseSD(u, v, 0.5, 0.58, 0.4, 0.6, 0))
@@ -422,7 +424,7 @@ func renderLateral(n int, rng *rand.Rand, s *study, d float64) []float64 {
 	for k := range 14 {
 		v := 0.06 + float64(k)*0.068
 		c.paint(0.72, v-0.04, 0.86, v+0.04, func(u, vv float64) float64 {
-			return c.cover(math.Max(math.Abs(u-0.79)-0.045, math.Abs(vv-v)-0.026))
+			return c.cover(max(math.Abs(u-0.79)-0.045, math.Abs(vv-v)-0.026))
 		}, blend(0.55, 1))
 	}
 	c.line([][2]float64{{0.17, 0.18}, {0.2, 0.62}}, 0.012, 0.55, 0.8)
@@ -445,7 +447,7 @@ func renderLateral(n int, rng *rand.Rand, s *study, d float64) []float64 {
 			post := clamp01((u - 0.35) / 0.4)
 			top := diaph(u) - hgt*(0.5+post*post)
 			return c.cover(top-v) * lung(u, v)
-		}, blend(dFluid, math.Min(1, str*strengthF)))
+		}, blend(dFluid, min(1, str*strengthF)))
 	}
 	zoneV := func(zone int) float64 { return 0.25 + 0.17*float64(zone) }
 	if ok, str := s.f[obsConsolidation].drawn(); ok {
@@ -453,7 +455,7 @@ func renderLateral(n int, rng *rand.Rand, s *study, d float64) []float64 {
 		cu, cv, r := 0.4+0.3*f.u, zoneV(f.zone), (0.07+0.02*float64(f.severity))*sizeF
 		c.paint(cu-2*r, cv-2*r, cu+2*r, cv+2*r, func(u, v float64) float64 {
 			return clamp01((gauss(u, v, cu, cv, r, r*0.8)-0.4)/0.3) * lung(u, v)
-		}, blend(dDense, math.Min(1, 0.85*str*strengthF)))
+		}, blend(dDense, min(1, 0.85*str*strengthF)))
 	}
 	if ok, str := s.f[obsOpacity].drawn(); ok {
 		f := s.f[obsOpacity]
@@ -473,7 +475,7 @@ func renderLateral(n int, rng *rand.Rand, s *study, d float64) []float64 {
 		if f.kind == 1 {
 			r = (0.06 + 0.015*float64(f.severity)) * sizeF
 		}
-		c.ellipse(0.35+0.35*f.v, zoneV(f.zone), r, r, 0, 0.64, math.Min(1, 0.9*str*strengthF))
+		c.ellipse(0.35+0.35*f.v, zoneV(f.zone), r, r, 0, 0.64, min(1, 0.9*str*strengthF))
 	}
 	if ok, str := s.f[obsAtelectasis].drawn(); ok {
 		v := 0.66 + j(0.02)
@@ -482,30 +484,32 @@ func renderLateral(n int, rng *rand.Rand, s *study, d float64) []float64 {
 	if ok, str := s.f[obsPneumothorax].drawn(); ok { // anterior-superior lucency
 		c.paint(0.2, 0.08, 0.6, 0.4, func(u, v float64) float64 {
 			return gauss(u, v, 0.38, 0.2, 0.08*sizeF+0.02, 0.06*sizeF+0.02) * lung(u, v)
-		}, blend(0.04, math.Min(1, 0.9*str*strengthF)))
+		}, blend(0.04, min(1, 0.9*str*strengthF)))
 	}
 	if ok, str := s.f[obsPleuralOther].drawn(); ok {
 		c.paint(0.55, 0.1, 0.85, 0.7, func(u, v float64) float64 {
 			return clamp01(-ellipseSD(u, v, 0.52, 0.46, 0.29, 0.36, 0)/c.edge+0.5) * clamp01(1-math.Abs(ellipseSD(u, v, 0.52, 0.46, 0.29, 0.36, 0))/0.02) * lung(u, v) * clamp01((u-0.55)/0.05)
-		}, blend(0.48, math.Min(1, str*strengthF)))
+		}, blend(0.48, min(1, str*strengthF)))
 	}
 	if ok, _ := s.f[obsDevices].drawn(); ok {
-		dv := s.f[obsDevices].devices
-		if dv[devPacemaker] {
-			c.ellipse(0.22, 0.18, 0.045, 0.02, 10, dMetal, 1)
-			c.line(bezier([2]float64{0.24, 0.19}, [2]float64{0.42, 0.3}, [2]float64{0.35, 0.6}, 10), 0.004, 0.9, 1)
-		}
-		if dv[devETTube] {
-			c.line([][2]float64{{0.44, 0}, {0.49, 0.3}}, 0.006, 0.9, 1)
-		}
-		if dv[devCentralLine] {
-			c.line(bezier([2]float64{0.4, 0.02}, [2]float64{0.45, 0.2}, [2]float64{0.45, 0.38}, 8), 0.004, 0.9, 1)
-		}
-		if dv[devSternotomy] {
-			for k := range 5 {
-				c.ellipse(0.19, 0.25+0.07*float64(k), 0.01, 0.015, 0, dMetal, 1)
+		c.drawMetal(func() {
+			dv := s.f[obsDevices].devices
+			if dv[devPacemaker] {
+				c.ellipse(0.22, 0.18, 0.045, 0.02, 10, dMetal, 1)
+				c.line(bezier([2]float64{0.24, 0.19}, [2]float64{0.42, 0.3}, [2]float64{0.35, 0.6}, 10), 0.004, 0.9, 1)
 			}
-		}
+			if dv[devETTube] {
+				c.line([][2]float64{{0.44, 0}, {0.49, 0.3}}, 0.006, 0.9, 1)
+			}
+			if dv[devCentralLine] {
+				c.line(bezier([2]float64{0.4, 0.02}, [2]float64{0.45, 0.2}, [2]float64{0.45, 0.38}, 8), 0.004, 0.9, 1)
+			}
+			if dv[devSternotomy] {
+				for k := range 5 {
+					c.ellipse(0.19, 0.25+0.07*float64(k), 0.01, 0.015, 0, dMetal, 1)
+				}
+			}
+		})
 	}
 	return finish(c, rng, d)
 }
@@ -527,13 +531,23 @@ func finish(c *canvas, rng *rand.Rand, d float64) []float64 {
 			tmp[y*n+x] = 0.25*c.pix[y*n+l] + 0.5*c.pix[y*n+x] + 0.25*c.pix[y*n+r]
 		}
 	}
+	// Gamma through a lookup table (math.Pow per pixel is slow).
+	var lut [1025]float64
+	for i := range lut {
+		lut[i] = math.Pow(float64(i)/1024, gamma)
+	}
 	out := make([]float64, len(c.pix))
 	for y := range n {
 		up, dn := max(y-1, 0), min(y+1, n-1)
 		for x := range n {
 			v := 0.25*tmp[up*n+x] + 0.5*tmp[y*n+x] + 0.25*tmp[dn*n+x]
-			v = math.Pow(clamp01(v), gamma)
+			f := clamp01(v) * 1024
+			k := min(int(f), 1023)
+			v = lut[k] + (lut[k+1]-lut[k])*(f-float64(k))
 			v = (v-0.4)*contrast + 0.4 + bright + grad*(float64(x)/float64(n)-0.5)
+			if c.metal != nil { // metal stays white whatever the exposure
+				v += (0.97 - v) * clamp01(c.metal[y*n+x])
+			}
 			v += rng.NormFloat64() * noise
 			out[y*n+x] = clamp01(v)
 		}

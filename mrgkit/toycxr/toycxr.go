@@ -75,6 +75,11 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// studyRNG is study i's own generator.
+func studyRNG(cfg Config, i int) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(i)+0x7c5a1))
+}
+
 // ID is the study id of index i.
 func ID(i int) string { return fmt.Sprintf("toy%05d", i) }
 
@@ -94,7 +99,7 @@ func GenerateStudy(cfg Config, i int) Study {
 	case i >= cfg.Train:
 		split = "val"
 	}
-	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(i)+0x7c5a1))
+	rng := studyRNG(cfg, i)
 	s := sampleStudy(rng)
 	l := s.labels()
 	id := ID(i)

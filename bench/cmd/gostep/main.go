@@ -27,6 +27,9 @@ func run(args []string) error {
 	cfg := fs.String("backend", "", "GoMLX backend configuration (default: what mrgkit chooses)")
 	warmup := fs.Int("warmup", 2, "untimed steps (compilation happens in the first)")
 	steps := fs.Int("steps", 10, "timed steps")
+	set := fs.String("set", "", "hyperparameters of the mrgkit preset workloads, as `mrg train -set` (\"k=v;k2=v2\")")
+	batch := fs.Int("batch", 0, "batch size (0: the workload's default, 16)")
+	vocab := fs.Int("vocab", 0, "vocabulary size (0: the workload's default)")
 	list := fs.Bool("list", false, "print the workload names, one per line, and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -48,7 +51,7 @@ func run(args []string) error {
 		return err
 	}
 	defer be.Finalize()
-	step, err := gomlxbench.Workload(*modelName, be)
+	step, err := gomlxbench.Workload(*modelName, be, gomlxbench.WorkloadOptions{Set: *set, Batch: *batch, Vocab: *vocab})
 	if err != nil {
 		return err
 	}
@@ -56,6 +59,10 @@ func run(args []string) error {
 	if err != nil {
 		return backend.WrapErr(err)
 	}
-	fmt.Printf("gostep model=%s backend=%s median_s=%.4f steps=%d\n", *modelName, *cfg, med.Seconds(), *steps)
+	extra := ""
+	if *set != "" {
+		extra = fmt.Sprintf(" set=%q", *set)
+	}
+	fmt.Printf("gostep model=%s backend=%s median_s=%.4f steps=%d%s\n", *modelName, *cfg, med.Seconds(), *steps, extra)
 	return nil
 }

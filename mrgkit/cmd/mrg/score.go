@@ -216,12 +216,3 @@ func sameIDs[A, B any](nameA string, a map[string]A, nameB string, b map[string]
 	}
 	return nil
 }
-
-func writeJSON(w io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
-	return err
-}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"os"
@@ -36,12 +35,6 @@ func evalSharedDir(t *testing.T) string {
 		t.Skipf("shared data missing at %s: skipping tests on real reports", shared)
 	}
 	return filepath.Join(shared, "eval")
-}
-
-func runMain(args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := Main(args, &out, &errb)
-	return code, out.String(), errb.String()
 }
 
 // TestScoreCleanMatchesCoco scores the raw R2Gen-split files with -clean and
