@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/gomlx/compute"
@@ -87,6 +88,13 @@ func New(config string) (b compute.Backend, err error) {
 			err = errors.Errorf("cannot create GoMLX backend %q: %v (set GOMLX_BACKEND=go to use the pure-Go backend)", config, r)
 		}
 	}()
+	if strings.HasPrefix(config, "go") {
+		// The Go backend prints "Go backend: parallelism set to N" on stdout;
+		// keep stdout for mrg's own output.
+		stdout := os.Stdout
+		os.Stdout = os.Stderr
+		defer func() { os.Stdout = stdout }()
+	}
 	b, err = compute.NewWithConfig(config)
 	if err != nil {
 		return nil, errors.Wrapf(err, "cannot create GoMLX backend %q (set GOMLX_BACKEND=go to use the pure-Go backend)", config)

@@ -1,0 +1,191 @@
+// Package eval generates reports for a split with a trained model and scores
+// them: NLG metrics (coco-caption definitions) and clinical efficacy from the
+// rule labeler, three averagings. Training uses it for validation; `mrg eval`
+// and the demo for test results.
+package eval
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	"github.com/mrgkit/mrgkit/mrgkit/data"
+	"github.com/mrgkit/mrgkit/mrgkit/labeler"
+	"github.com/mrgkit/mrgkit/mrgkit/metrics"
+	"github.com/mrgkit/mrgkit/mrgkit/model"
+)
+
+// Study is one evaluated study.
+type Study struct {
+	ID        string          `json:"id"`
+	Generated string          `json:"generated"`
+	Reference string          `json:"reference"`
+	GenLabels chexpert.Labels `json:"generated_labels"` // labeler on the generated report
+	RefLabels chexpert.Labels `json:"reference_labels"` // labeler on the reference report
+	TrueState chexpert.Labels `json:"-"`                // ground-truth classes fed to training
+	Predicted chexpert.Labels `json:"predicted_labels"` // diagnosis branch
+	PositiveP []float32       `json:"-"`
+}
+
+// Result is the evaluation of one split.
+type Result struct {
+	Split   string             `json:"split"`
+	NLG     metrics.Scores     `json:"nlg"`
+	CE      metrics.CE         `json:"ce"`
+	Seconds float64            `json:"seconds"`
+	Studies []Study            `json:"studies"`
+	Flat    map[string]float64 `json:"metrics"` // NLG keys plus ce_{micro,macro,example}_{precision,recall,f1}
+}
+
+// Options configures Evaluate.
+type Options struct {
+	Split    string
+	Decode   model.DecodeOptions
+	Limit    int       // evaluate at most this many batches (0: all)
+	Progress io.Writer // nil: silent
+	// NoMETEOR skips METEOR (slower than the other metrics) for per-epoch validation.
+	NoMETEOR bool
+}
+
+// Evaluate generates a report for every study of the loader and scores them.
+// refs maps study id to its cleaned reference report.
+func Evaluate(gen *model.Generator, loader *data.Loader, vocab *data.Vocab, refs map[string]string, opts Options) (*Result, error) {
+	start := time.Now()
+	res := &Result{Split: opts.Split}
+	n := 0
+	total := loader.Len()
+	if opts.Limit > 0 && opts.Limit < total {
+		total = opts.Limit
+	}
+	for batch, err := range loader.Epoch(0) {
+		if err != nil {
+			return nil, err
+		}
+		if opts.Limit > 0 && n >= opts.Limit {
+			freeBatch(batch)
+			break
+		}
+		preds, err := gen.Generate(batch.Images, opts.Decode)
+		if err != nil {
+			freeBatch(batch)
+			return nil, err
+		}
+		truth := tensors.MustCopyFlatData[int32](batch.Labels)
+		nl := batch.Labels.Shape().Dimensions[1]
+		for i, p := range preds {
+			id := batch.IDs[i]
+			st := Study{ID: id, Generated: vocab.Decode(p.Words), Reference: refs[id], Predicted: p.Labels, PositiveP: p.PositiveP}
+			for o := 0; o < nl && o < chexpert.NumObservations; o++ {
+				st.TrueState[o] = chexpert.State(truth[i*nl+o])
+			}
+			res.Studies = append(res.Studies, st)
+		}
+		freeBatch(batch)
+		n++
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "\r  %s: generating %d/%d batches", opts.Split, n, total)
+		}
+	}
+	if opts.Progress != nil {
+		fmt.Fprintln(opts.Progress)
+	}
+	if len(res.Studies) == 0 {
+		return nil, errors.Errorf("split %q has no studies to evaluate", opts.Split)
+	}
+	sort.Slice(res.Studies, func(a, b int) bool { return res.Studies[a].ID < res.Studies[b].ID })
+	if err := res.score(opts.NoMETEOR); err != nil {
+		return nil, err
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// score fills NLG, CE and Flat from Studies.
+func (res *Result) score(noMeteor bool) error {
+	gts := make(map[string][]string, len(res.Studies))
+	hyps := make(map[string][]string, len(res.Studies))
+	refLabels := make([]chexpert.Labels, len(res.Studies))
+	genLabels := make([]chexpert.Labels, len(res.Studies))
+	for i := range res.Studies {
+		s := &res.Studies[i]
+		gts[s.ID] = []string{s.Reference}
+		hyps[s.ID] = []string{s.Generated}
+		s.RefLabels = labeler.Label(s.Reference)
+		s.GenLabels = labeler.Label(s.Generated)
+		refLabels[i], genLabels[i] = s.RefLabels, s.GenLabels
+	}
+	var err error
+	if noMeteor {
+		res.NLG, err = metrics.ScoreNLG(gts, hyps)
+	} else {
+		res.NLG, err = metrics.Score(gts, hyps)
+	}
+	if err != nil {
+		return errors.Wrap(err, "scoring generated reports")
+	}
+	res.CE, err = metrics.ClinicalEfficacy(refLabels, genLabels)
+	if err != nil {
+		return errors.Wrap(err, "clinical efficacy")
+	}
+	res.Flat = map[string]float64{}
+	for k, v := range res.NLG {
+		res.Flat[k] = v
+	}
+	for name, prf := range map[string]metrics.PRF{"micro": res.CE.Micro, "macro": res.CE.Macro, "example": res.CE.Example} {
+		res.Flat["ce_"+name+"_precision"] = prf.Precision
+		res.Flat["ce_"+name+"_recall"] = prf.Recall
+		res.Flat["ce_"+name+"_f1"] = prf.F1
+	}
+	return nil
+}
+
+// BaseProbabilities computes the adaptive logit-adjustment update from a
+// validation result: for each observation, the mean predicted positive
+// probability over studies truly positive for it, divided by the maximum
+// over observations. Observations without positive studies keep prev.
+func BaseProbabilities(res *Result, prev []float32) []float32 {
+	n := len(prev)
+	sum := make([]float64, n)
+	cnt := make([]float64, n)
+	for _, s := range res.Studies {
+		for o := 0; o < n && o < len(s.PositiveP); o++ {
+			if s.TrueState[o] == chexpert.Positive {
+				sum[o] += float64(s.PositiveP[o])
+				cnt[o]++
+			}
+		}
+	}
+	out := make([]float32, n)
+	mx := 0.0
+	for o := range out {
+		if cnt[o] > 0 {
+			v := sum[o] / cnt[o]
+			if v > mx {
+				mx = v
+			}
+		}
+	}
+	for o := range out {
+		switch {
+		case cnt[o] == 0 || mx == 0:
+			out[o] = prev[o]
+		default:
+			out[o] = float32(max(sum[o]/cnt[o]/mx, 1e-3))
+		}
+	}
+	return out
+}
+
+// freeBatch releases a batch's tensors.
+func freeBatch(b *data.Batch) {
+	for _, t := range []*tensors.Tensor{b.Images, b.Tokens, b.Labels} {
+		if t != nil {
+			_ = t.FinalizeAll()
+		}
+	}
+}

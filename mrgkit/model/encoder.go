@@ -1,0 +1,202 @@
+package model
+
+import (
+	"fmt"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/layers/norm"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
+)
+
+// stageBlocks returns ResNet's blocks per stage for a depth, and whether the
+// blocks are bottlenecks. Depth 10 is the 1-1-1-1 basic ResNet used on CPU.
+func stageBlocks(depth int) (blocks []int, bottleneck bool, err error) {
+	switch depth {
+	case 10:
+		return []int{1, 1, 1, 1}, false, nil
+	case 18:
+		return []int{2, 2, 2, 2}, false, nil
+	case 34:
+		return []int{3, 4, 6, 3}, false, nil
+	case 50:
+		return []int{3, 4, 6, 3}, true, nil
+	case 101:
+		return []int{3, 4, 23, 3}, true, nil
+	}
+	return nil, false, fmt.Errorf("unsupported ResNet depth %d (use 10, 18, 34, 50 or 101)", depth)
+}
+
+// normalize applies the encoder's normalisation over the channel axis.
+func normalize(scope *model.Scope, x *Node, kind string) *Node {
+	switch kind {
+	case "batch":
+		return batchNorm(scope.In("batch_norm"), x)
+	case "layer":
+		return norm.LayerNorm(scope, x, -1).Epsilon(1e-5).Done()
+	}
+	return x
+}
+
+// batchNorm normalises channels (last axis) with batch statistics in
+// training and running averages (momentum 0.1, as PyTorch) at inference.
+// GoMLX's BatchNorm lowers to fused ops that neither CPU backend implements,
+// so it is written here from elementary ops, which every backend trains.
+func batchNorm(scope *model.Scope, x *Node) *Node {
+	g := x.Graph()
+	ch := x.Shape().Dimensions[x.Rank()-1]
+	axes := make([]int, x.Rank()-1)
+	for i := range axes {
+		axes[i] = i
+	}
+	gain := scope.WithInitializer(initializer.One).VariableWithShape("scale", shapeFloat(ch)).NodeValue(g)
+	offset := scope.WithInitializer(initializer.Zero).VariableWithShape("offset", shapeFloat(ch)).NodeValue(g)
+	meanVar := scope.WithInitializer(initializer.Zero).VariableWithShape("running_mean", shapeFloat(ch)).SetTrainable(false)
+	varVar := scope.WithInitializer(initializer.One).VariableWithShape("running_var", shapeFloat(ch)).SetTrainable(false)
+	bc := func(v *Node) *Node { return ExpandLeftToRank(v, x.Rank()) }
+	var mean, variance *Node
+	if scope.IsTraining(g) {
+		mean = ReduceMean(x, axes...)
+		variance = ReduceMean(Square(Sub(x, bc(mean))), axes...)
+		const momentum = 0.1
+		meanVar.SetNodeValue(Add(MulScalar(meanVar.NodeValue(g), 1-momentum), MulScalar(StopGradient(mean), momentum)))
+		varVar.SetNodeValue(Add(MulScalar(varVar.NodeValue(g), 1-momentum), MulScalar(StopGradient(variance), momentum)))
+	} else {
+		mean = meanVar.NodeValue(g)
+		variance = varVar.NodeValue(g)
+	}
+	y := Mul(Sub(x, bc(mean)), bc(Reciprocal(Sqrt(AddScalar(variance, 1e-5)))))
+	return Add(Mul(y, bc(gain)), bc(offset))
+}
+
+// conv is a stride-1, same-padded convolution followed by the normalisation.
+// Stride-1 convolutions train on every CPU backend (ONNX Runtime cannot
+// differentiate strided ones).
+func conv(scope *model.Scope, x *Node, out, kernel int, normKind string) *Node {
+	y := layers.Convolution(scope, x).Channels(out).KernelSize(kernel).PadSame().UseBias(normKind == "none").Done()
+	return normalize(scope, y, normKind)
+}
+
+// spaceToDepth halves the spatial size by moving each 2x2 block into channels:
+// [N, H, W, C] → [N, H/2, W/2, 4C]. Together with a 1x1 projection it replaces
+// stride-2 convolutions with reshapes and a matmul.
+func spaceToDepth(x *Node) *Node {
+	d := x.Shape().Dimensions
+	n, h, w, c := d[0], d[1], d[2], d[3]
+	x = Reshape(x, n, h/2, 2, w/2, 2, c)
+	x = TransposeAllDims(x, 0, 1, 3, 2, 4, 5)
+	return Reshape(x, n, h/2, w/2, 4*c)
+}
+
+// basicBlock is ResNet's two-3x3 block; downsample halves the resolution.
+func basicBlock(scope *model.Scope, x *Node, out int, downsample bool, normKind string) *Node {
+	shortcut := x
+	if downsample {
+		x = spaceToDepth(x)
+		shortcut = x
+	}
+	if downsample || x.Shape().Dimensions[3] != out {
+		shortcut = normalize(scope.In("shortcut_norm"), layers.Dense(scope.In("shortcut"), shortcut, normKind == "none", out), normKind)
+	}
+	y := activation.Relu(conv(scope.In("conv1"), x, out, 3, normKind))
+	y = conv(scope.In("conv2"), y, out, 3, normKind)
+	return activation.Relu(Add(y, shortcut))
+}
+
+// bottleneckBlock is ResNet's 1x1 → 3x3 → 1x1 (x4) block.
+func bottleneckBlock(scope *model.Scope, x *Node, width int, downsample bool, normKind string) *Node {
+	out := 4 * width
+	shortcut := x
+	if downsample {
+		x = spaceToDepth(x)
+		shortcut = x
+	}
+	if downsample || x.Shape().Dimensions[3] != out {
+		shortcut = normalize(scope.In("shortcut_norm"), layers.Dense(scope.In("shortcut"), shortcut, normKind == "none", out), normKind)
+	}
+	y := activation.Relu(normalize(scope.In("norm1"), layers.Dense(scope.In("reduce"), x, normKind == "none", width), normKind))
+	y = activation.Relu(conv(scope.In("conv2"), y, width, 3, normKind))
+	y = normalize(scope.In("norm3"), layers.Dense(scope.In("expand"), y, normKind == "none", out), normKind)
+	return activation.Relu(Add(y, shortcut))
+}
+
+// stemPools is how many 2x max-pools the stem applies: one for small CPU
+// images, two at 224 px so that ResNet's 7x7 grid comes out.
+func stemPools(imageSize int) int {
+	if imageSize >= 160 {
+		return 2
+	}
+	return 1
+}
+
+// GridSize returns the side of the encoder's output patch grid.
+func GridSize(c Config) int {
+	return c.ImageSize >> (stemPools(c.ImageSize) + 3)
+}
+
+// VisualDim returns the channel count of the encoder's patch features.
+func VisualDim(c Config) int {
+	_, bottleneck, _ := stageBlocks(c.EncDepth)
+	if bottleneck {
+		return 8 * c.EncWidth * 4
+	}
+	return 8 * c.EncWidth
+}
+
+// ResNet encodes images [N, H, W, C] into a feature map [N, h, w, VisualDim].
+func ResNet(scope *model.Scope, c Config, images *Node) *Node {
+	blocks, bottleneck, err := stageBlocks(c.EncDepth)
+	if err != nil {
+		panic(err)
+	}
+	var x *Node
+	if c.EncStemPool == "s2d" {
+		// Space-to-depth before the stem: the stem convolution runs at the
+		// pooled resolution (cheaper on CPU than convolving then pooling).
+		x = images
+		for range stemPools(c.ImageSize) {
+			x = spaceToDepth(x)
+		}
+		x = activation.Relu(conv(scope.In("stem"), x, c.EncWidth, c.EncStem, c.EncNorm))
+	} else {
+		x = activation.Relu(conv(scope.In("stem"), images, c.EncWidth, c.EncStem, c.EncNorm))
+		for range stemPools(c.ImageSize) {
+			x = MaxPool(x).Window(2).Strides(2).Done()
+		}
+	}
+	for stage, n := range blocks {
+		width := c.EncWidth << stage
+		for b := 0; b < n; b++ {
+			s := scope.In("stage%d", stage+1).In("block%d", b+1)
+			down := stage > 0 && b == 0
+			if bottleneck {
+				x = bottleneckBlock(s, x, width, down, c.EncNorm)
+			} else {
+				x = basicBlock(s, x, width, down, c.EncNorm)
+			}
+		}
+	}
+	return x
+}
+
+// EncodeImages runs the encoder on images [B, V, H, W, C] and returns the
+// patch features P [B, V*h*w, VisualDim] (views concatenated, as R2Gen) and
+// the global vector g [B, VisualDim] (patch mean, averaged over views).
+// With Config.Views == 1 only the first view is used.
+func EncodeImages(scope *model.Scope, c Config, images *Node) (patches, global *Node) {
+	d := images.Shape().Dimensions
+	b, v, h, w, ch := d[0], d[1], d[2], d[3], d[4]
+	if c.Views < v {
+		images = Slice(images, AxisRange(), AxisRange(0, c.Views))
+		v = c.Views
+	}
+	x := Reshape(images, b*v, h, w, ch)
+	f := ResNet(scope.In("resnet"), c, x)
+	fd := f.Shape().Dimensions
+	n := fd[1] * fd[2]
+	patches = Reshape(f, b, v*n, fd[3])
+	global = ReduceMean(patches, 1)
+	return patches, global
+}

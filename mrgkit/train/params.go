@@ -1,0 +1,108 @@
+// Package train runs phase 1 of the method: the teacher is trained with
+// L = L_lm + cls_weight * L_cls, validated every epoch with NLG and clinical
+// metrics, selected on the validation split, checkpointed atomically, and
+// resumable bit for bit. Its loop is reused by package distill.
+package train
+
+import (
+	"strings"
+
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/pkg/errors"
+
+	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
+)
+
+// Training hyperparameters (root scope), beside the optimiser's (optim.go).
+const (
+	ParamBatchSize       = "batch_size"
+	ParamEpochs          = "epochs"
+	ParamSeed            = "seed"
+	ParamCheckpointEvery = "checkpoint_every" // steps between checkpoints (0: epoch ends only)
+	ParamValBeam         = "val_beam"         // beam width of per-epoch validation
+	ParamValLimit        = "val_limit"        // validation batches per epoch (0: all)
+	ParamSelectMetric    = "select_metric"    // validation metric for model selection
+	ParamRotateDeg       = "rotate_deg"       // training augmentation
+	ParamVocabThreshold  = "vocab_threshold"  // 0: the dataset's default (3 IU, 10 MIMIC)
+	ParamMinGenLen       = "min_gen_len"      // minimum generated words
+)
+
+// Defaults are the training hyperparameters of the `cpu` preset.
+func Defaults() map[string]any {
+	return map[string]any{
+		ParamBatchSize:       16,
+		ParamEpochs:          8,
+		ParamSeed:            42,
+		ParamCheckpointEvery: 200,
+		ParamValBeam:         1,
+		ParamValLimit:        0,
+		ParamSelectMetric:    "BLEU_4",
+		ParamRotateDeg:       5.0,
+		ParamVocabThreshold:  0,
+		ParamMinGenLen:       3,
+		ParamLR:              1e-3,
+		ParamMinLR:           1e-5,
+		ParamWarmupSteps:     100,
+		ParamTotalSteps:      0,
+		ParamWeightDecay:     0.05,
+		ParamClipGrad:        0.1,
+		ParamAdamBeta1:       0.9,
+		ParamAdamBeta2:       0.999,
+		ParamAdamEpsilon:     1e-8,
+	}
+}
+
+// Presets overrides per model preset.
+var Presets = map[string]map[string]any{
+	"tiny":  {ParamEpochs: 1, ParamBatchSize: 4, ParamWarmupSteps: 2, ParamCheckpointEvery: 0, ParamLR: 1e-3},
+	"cpu":   {},
+	"paper": {ParamEpochs: 10, ParamLR: 5e-5, ParamMinLR: 5e-6, ParamWarmupSteps: 2000, ParamValBeam: 3},
+}
+
+// Configure fills a new store with the model and training hyperparameters
+// of a preset, then applies the user's "-set" string.
+func Configure(store *model.Store, preset, set string) error {
+	root := store.RootScope()
+	for k, v := range Defaults() {
+		root.SetParam(k, v)
+	}
+	if over, ok := Presets[preset]; ok {
+		for k, v := range over {
+			root.SetParam(k, v)
+		}
+	}
+	if err := mrgmodel.Configure(store, preset, set); err != nil {
+		return err
+	}
+	return validate(store)
+}
+
+func validate(store *model.Store) error {
+	r := store.RootScope()
+	switch {
+	case model.GetParamOr(r, ParamBatchSize, 16) < 1:
+		return errors.Errorf("%s must be >= 1", ParamBatchSize)
+	case model.GetParamOr(r, ParamEpochs, 1) < 1:
+		return errors.Errorf("%s must be >= 1", ParamEpochs)
+	case model.GetParamOr(r, ParamLR, 1e-3) <= 0:
+		return errors.Errorf("%s must be > 0", ParamLR)
+	case model.GetParamOr(r, ParamValBeam, 1) < 1:
+		return errors.Errorf("%s must be >= 1", ParamValBeam)
+	case model.GetParamOr(r, ParamWarmupSteps, 0) < 0:
+		return errors.Errorf("%s must be >= 0", ParamWarmupSteps)
+	}
+	return nil
+}
+
+// PresetParams returns every hyperparameter (model and training) of a preset.
+func PresetParams(preset string) map[string]any {
+	store := model.NewStore()
+	if err := Configure(store, preset, ""); err != nil {
+		return nil
+	}
+	out := map[string]any{}
+	for k, v := range store.IterParams() {
+		out[strings.TrimPrefix(k, "/")] = v
+	}
+	return out
+}

@@ -1,0 +1,640 @@
+package train
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/backend"
+	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	"github.com/mrgkit/mrgkit/mrgkit/data"
+	"github.com/mrgkit/mrgkit/mrgkit/eval"
+	"github.com/mrgkit/mrgkit/mrgkit/labeler"
+	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
+)
+
+// Files of a run directory.
+const (
+	LogFile     = "log.jsonl"  // per-step and per-epoch metrics (JSON lines)
+	VocabFile   = "vocab.json" // the data vocabulary
+	CkptDir     = "ckpt"       // latest checkpoint (resume)
+	BestDir     = "best"       // best checkpoint on validation (eval, generate, teacher)
+	RunInfoFile = "run.json"   // what the run was trained on
+)
+
+// StepGraphFn builds a training step: inputs images, tokens, labels; outputs
+// total loss, the named loss parts, then the learning rate.
+type StepGraphFn func(scope *model.Scope, images, tokens, labels *Node) []*Node
+
+// Options configures Train.
+type Options struct {
+	DataDir   string // holds annotation.json
+	Dataset   string // toycxr, iu_xray or mimic_cxr (report cleaner and vocabulary defaults)
+	ImageRoot string // default DataDir/images
+	Preset    string // model/training preset (ignored on resume)
+	Set       string // "-set" overrides (ignored on resume)
+	Out       string // run directory
+	Progress  io.Writer
+	Backend   compute.Backend // nil: backend.Shared()
+	MaxSteps  int             // stop (after checkpointing) once this many global steps are done; 0: full run
+	Quiet     bool            // no per-step progress line
+
+	// Hooks for phase 2 (package distill).
+	Prepare     func(store *model.Store, vocab *data.Vocab) error // after configuration, before compiling
+	StepGraph   StepGraphFn                                       // default: TeacherStepGraph(AdamW{})
+	LossNames   []string                                          // names of the loss parts; default lm_loss, cls_loss
+	Kind        string                                            // "teacher" (default) or "student", recorded in run.json
+	Vocab       *data.Vocab                                       // use this vocabulary (a student uses its teacher's)
+	ExtraParams map[string]any                                    // extra hyperparameters (with defaults) that -set may change
+	Teacher     string                                            // recorded in run.json
+}
+
+// RunInfo is written to run.json.
+type RunInfo struct {
+	Kind      string `json:"kind"`
+	DataDir   string `json:"data_dir"`
+	Dataset   string `json:"dataset"`
+	ImageRoot string `json:"image_root"`
+	Preset    string `json:"preset"`
+	Set       string `json:"set"`
+	Backend   string `json:"backend"`
+	Teacher   string `json:"teacher,omitempty"`
+}
+
+// Summary is what Train returns.
+type Summary struct {
+	Dir        string
+	Steps      int
+	BestEpoch  int
+	BestScore  float64
+	BestValues map[string]float64
+	Seconds    float64
+	SecPerStep float64
+	Stopped    bool // stopped early by MaxSteps
+}
+
+// Data bundles what a run reads from a dataset.
+type Data struct {
+	Ann       *data.Annotation
+	Clean     func(string) string
+	Vocab     *data.Vocab
+	ImageRoot string
+	Refs      map[string]string // id → cleaned report, every split
+}
+
+// LoadData reads the annotation and builds (or loads) the vocabulary.
+func LoadData(dataDir, dataset, imageRoot string, vocab *data.Vocab, threshold int) (*Data, error) {
+	annPath := filepath.Join(dataDir, "annotation.json")
+	if _, err := os.Stat(annPath); err != nil {
+		return nil, errors.Errorf("data directory %s has no annotation.json (generate one with `mrg data synth -out %s`)", dataDir, dataDir)
+	}
+	ann, err := data.LoadAnnotation(annPath)
+	if err != nil {
+		return nil, err
+	}
+	clean, err := data.Cleaner(dataset)
+	if err != nil {
+		return nil, err
+	}
+	if imageRoot == "" {
+		imageRoot = filepath.Join(dataDir, "images")
+	}
+	d := &Data{Ann: ann, Clean: clean, ImageRoot: imageRoot, Refs: map[string]string{}}
+	for _, e := range ann.All() {
+		d.Refs[e.ID] = clean(e.Report)
+	}
+	if vocab == nil {
+		if threshold <= 0 {
+			threshold, _, err = data.DefaultThreshold(dataset)
+			if err != nil {
+				return nil, err
+			}
+		}
+		var reports []string
+		for _, e := range ann.Train {
+			reports = append(reports, d.Refs[e.ID])
+		}
+		if len(reports) == 0 {
+			return nil, errors.Errorf("%s: the train split is empty", annPath)
+		}
+		vocab = data.BuildVocab(reports, threshold)
+	}
+	d.Vocab = vocab
+	return d, nil
+}
+
+// Loader builds a loader over one split with the store's image settings.
+func (d *Data) Loader(store *model.Store, split string, train bool) (*data.Loader, error) {
+	entries, err := d.Ann.Split(split)
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) == 0 {
+		return nil, errors.Errorf("split %q is empty", split)
+	}
+	c := mrgmodel.ReadConfig(store)
+	r := store.RootScope()
+	bs := model.GetParamOr(r, ParamBatchSize, 16)
+	cfg := data.LoaderConfig{
+		BatchSize: bs,
+		MaxLen:    c.MaxLen,
+		Views:     c.Views,
+		Transform: data.Transform{Resize: c.ImageResize, Crop: c.ImageSize, Train: train, Channels: c.Channels},
+		Shuffle:   train,
+		Seed:      int64(model.GetParamOr(r, ParamSeed, 42)),
+		DropLast:  train && len(entries) > bs,
+		Prefetch:  4,
+		Cache:     true,
+		LabelFunc: labeler.Label,
+	}
+	if train {
+		cfg.Transform.RotateDeg = model.GetParamOr(r, ParamRotateDeg, 5.0)
+	}
+	return data.NewLoader(entries, d.ImageRoot, d.Vocab, d.Clean, cfg)
+}
+
+// Train runs (or resumes) a training run into opts.Out.
+func Train(opts Options) (sum *Summary, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = backend.WrapErr(errors.Errorf("%v", r))
+		}
+	}()
+	if opts.Out == "" {
+		return nil, errors.New("no run directory given (-out)")
+	}
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	if opts.Dataset == "" {
+		opts.Dataset = "toycxr"
+	}
+	be := opts.Backend
+	if be == nil {
+		if be, err = backend.Shared(); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
+		return nil, errors.Wrapf(err, "creating run directory")
+	}
+
+	// Configure or resume.
+	var store *model.Store
+	var state *State
+	var vocab *data.Vocab
+	ckpt := filepath.Join(opts.Out, CkptDir)
+	resuming := HasCheckpoint(ckpt)
+	if resuming {
+		store, state, err = LoadCheckpoint(ckpt)
+		if err != nil {
+			return nil, err
+		}
+		if vocab, err = data.LoadVocab(filepath.Join(opts.Out, VocabFile)); err != nil {
+			return nil, errors.Wrap(err, "resuming: reading the run's vocabulary")
+		}
+		fmt.Fprintf(opts.Progress, "resuming %s from step %d (epoch %d, batch %d)\n", opts.Out, state.Step, state.Epoch, state.Batch)
+	} else {
+		store = model.NewStore()
+		if opts.Preset == "" {
+			opts.Preset = "cpu"
+		}
+		for k, v := range opts.ExtraParams {
+			store.RootScope().SetParam(k, v)
+		}
+		if err := Configure(store, opts.Preset, opts.Set); err != nil {
+			return nil, err
+		}
+		state = &State{Epoch: 1, BestScore: -1} // every selection metric is >= 0
+		vocab = opts.Vocab
+	}
+	threshold := model.GetParamOr(store.RootScope(), ParamVocabThreshold, 0)
+	d, err := LoadData(opts.DataDir, opts.Dataset, opts.ImageRoot, vocab, threshold)
+	if err != nil {
+		return nil, err
+	}
+	root := store.RootScope()
+	if !resuming {
+		root.SetParam(mrgmodel.ParamVocabSize, d.Vocab.Size())
+		if err := d.Vocab.Save(filepath.Join(opts.Out, VocabFile)); err != nil {
+			return nil, err
+		}
+		_ = os.Remove(filepath.Join(opts.Out, LogFile))
+		seed := int64(model.GetParamOr(root, ParamSeed, 42))
+		if err := store.SetRNGStateFromSeed(seed); err != nil {
+			return nil, err
+		}
+	}
+	c := mrgmodel.ReadConfig(store)
+	if c.VocabSize != d.Vocab.Size() {
+		return nil, errors.Errorf("run vocabulary has %d words but the model was built for %d", d.Vocab.Size(), c.VocabSize)
+	}
+	info := RunInfo{Kind: opts.Kind, DataDir: opts.DataDir, Dataset: opts.Dataset, ImageRoot: d.ImageRoot,
+		Preset: model.GetParamOr(root, mrgmodel.ParamPreset, ""), Set: opts.Set, Backend: be.Name(), Teacher: opts.Teacher}
+	if info.Kind == "" {
+		info.Kind = "teacher"
+	}
+	if err := writeJSONAtomic(filepath.Join(opts.Out, RunInfoFile), info); err != nil {
+		return nil, err
+	}
+
+	trainLoader, err := d.Loader(store, "train", true)
+	if err != nil {
+		return nil, err
+	}
+	valLoader, err := d.Loader(store, "val", false)
+	if err != nil {
+		return nil, err
+	}
+	epochs := model.GetParamOr(root, ParamEpochs, 8)
+	stepsPerEpoch := trainLoader.Len()
+	if stepsPerEpoch == 0 {
+		return nil, errors.New("the train split gives no full batch: lower batch_size")
+	}
+	root.SetParam(ParamTotalSteps, epochs*stepsPerEpoch)
+	if !resuming && c.UseGraph && c.GraphCooccur {
+		if err := setCooccurrence(store, d.Ann.Train); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Prepare != nil {
+		if err := opts.Prepare(store, d.Vocab); err != nil {
+			return nil, err
+		}
+	}
+	stepFn := opts.StepGraph
+	if stepFn == nil {
+		stepFn = TeacherStepGraph(AdamW{})
+	}
+	names := opts.LossNames
+	if names == nil {
+		names = []string{"lm_loss", "cls_loss"}
+	}
+	stepExec, err := model.NewExec(be, store, (func(*model.Scope, *Node, *Node, *Node) []*Node)(stepFn))
+	if err != nil {
+		return nil, err
+	}
+	if c.UsePrompts && len(state.BaseProb) == c.NumLabels {
+		if err := setBaseProb(store, state.BaseProb); err != nil {
+			return nil, err
+		}
+	}
+
+	logW, err := openLog(filepath.Join(opts.Out, LogFile), state.LogOffset)
+	if err != nil {
+		return nil, err
+	}
+	defer logW.Close()
+
+	sum = &Summary{Dir: opts.Out}
+	start := time.Now()
+	ckptEvery := model.GetParamOr(root, ParamCheckpointEvery, 200)
+	decode := mrgmodel.DecodeOptions{Beam: model.GetParamOr(root, ParamValBeam, 1), MinLen: model.GetParamOr(root, ParamMinGenLen, 3), RepetitionPenalty: 1}
+	selectMetric := model.GetParamOr(root, ParamSelectMetric, "BLEU_4")
+	var stepTimes []float64
+
+	save := func() error {
+		if err := logW.Flush(); err != nil {
+			return err
+		}
+		state.LogOffset = logW.offset
+		return SaveCheckpoint(store, ckpt, state)
+	}
+	fmt.Fprintf(opts.Progress, "training %s: preset %s, %d epochs x %d steps (batch %d), backend %s\n", opts.Out,
+		info.Preset, epochs, stepsPerEpoch, model.GetParamOr(root, ParamBatchSize, 16), be.Name())
+
+	for ; state.Epoch <= epochs; state.Epoch, state.Batch = state.Epoch+1, 0 {
+		epochStart := time.Now()
+		bi := 0
+		for batch, err := range trainLoader.Epoch(state.Epoch) {
+			if err != nil {
+				return nil, err
+			}
+			if bi < state.Batch { // resuming inside an epoch
+				bi++
+				freeBatch(batch)
+				continue
+			}
+			t0 := time.Now()
+			outs, err := stepExec.Exec(batch.Images, batch.Tokens, batch.Labels)
+			freeBatch(batch)
+			if err != nil {
+				return nil, backend.WrapErr(err)
+			}
+			vals := make([]float64, len(outs))
+			for i, t := range outs {
+				vals[i] = toFloat(t.Value())
+				_ = t.FinalizeAll()
+			}
+			dt := time.Since(t0).Seconds()
+			stepTimes = append(stepTimes, dt)
+			if math.IsNaN(vals[0]) || math.IsInf(vals[0], 0) {
+				return nil, errors.Errorf("loss is %v at step %d (epoch %d): training stopped; the last good checkpoint is %s (step %d) — lower lr (-set lr=...) and resume",
+					vals[0], state.Step+1, state.Epoch, ckpt, lastCkptStep(ckpt))
+			}
+			bi++
+			state.Batch = bi
+			state.Step++
+			rec := map[string]any{"kind": "step", "step": state.Step, "epoch": state.Epoch, "loss": vals[0], "sec_per_step": round(dt, 4)}
+			for i, n := range names {
+				rec[n] = vals[1+i]
+			}
+			rec["lr"] = vals[len(vals)-1]
+			logW.Write(rec)
+			if !opts.Quiet {
+				fmt.Fprintf(opts.Progress, "\r  epoch %d/%d  step %4d/%d  loss %.4f  %.3f s/step  ETA %s   ", state.Epoch, epochs, bi, stepsPerEpoch,
+					vals[0], median(stepTimes), eta(median(stepTimes), (epochs-state.Epoch)*stepsPerEpoch+stepsPerEpoch-bi))
+			}
+			if ckptEvery > 0 && state.Step%ckptEvery == 0 {
+				if err := save(); err != nil {
+					return nil, err
+				}
+			}
+			if opts.MaxSteps > 0 && state.Step >= opts.MaxSteps {
+				if err := save(); err != nil {
+					return nil, err
+				}
+				sum.Stopped = true
+				sum.Steps = state.Step
+				fmt.Fprintf(opts.Progress, "\nstopped at step %d (checkpoint saved in %s)\n", state.Step, ckpt)
+				return sum, nil
+			}
+		}
+		if !opts.Quiet {
+			fmt.Fprintln(opts.Progress)
+		}
+		// Validation, adaptive logit adjustment, model selection. The
+		// generator is rebuilt each time: an Exec compiled earlier was seen to
+		// keep reading the variable values of its first call.
+		gen, err := mrgmodel.NewGenerator(be, store)
+		if err != nil {
+			return nil, err
+		}
+		res, err := eval.Evaluate(gen, valLoader, d.Vocab, d.Refs, eval.Options{Split: "val", Decode: decode,
+			Limit: model.GetParamOr(root, ParamValLimit, 0), NoMETEOR: true})
+		if err != nil {
+			return nil, errors.Wrap(err, "validation")
+		}
+		if c.UsePrompts {
+			prev := state.BaseProb
+			if len(prev) != c.NumLabels {
+				prev = ones(c.NumLabels)
+			}
+			state.BaseProb = eval.BaseProbabilities(res, prev)
+			if err := setBaseProb(store, state.BaseProb); err != nil {
+				return nil, err
+			}
+		}
+		rec := map[string]any{"kind": "epoch", "epoch": state.Epoch, "step": state.Step, "split": "val",
+			"epoch_seconds": round(time.Since(epochStart).Seconds(), 2)}
+		for k, v := range res.Flat {
+			rec[k] = v
+		}
+		logW.Write(rec)
+		score, ok := res.Flat[selectMetric]
+		if !ok {
+			return nil, errors.Errorf("%s=%q is not a validation metric", ParamSelectMetric, selectMetric)
+		}
+		fmt.Fprintf(opts.Progress, "  epoch %d val: BLEU-4 %.4f  ROUGE-L %.4f  CIDEr %.4f  CE micro-F1 %.4f  (%.1fs)\n",
+			state.Epoch, res.Flat["BLEU_4"], res.Flat["ROUGE_L"], res.Flat["CIDEr"], res.Flat["ce_micro_f1"], res.Seconds)
+		state.Batch = stepsPerEpoch
+		if score > state.BestScore {
+			state.BestScore, state.BestEpoch, state.BestValues = score, state.Epoch, res.Flat
+			if err := logW.Flush(); err != nil {
+				return nil, err
+			}
+			state.LogOffset = logW.offset
+			if err := SaveCheckpoint(store, filepath.Join(opts.Out, BestDir), state); err != nil {
+				return nil, err
+			}
+		}
+		// The next epoch starts at batch 0.
+		st := *state
+		state.Epoch++
+		state.Batch = 0
+		if err := save(); err != nil {
+			return nil, err
+		}
+		*state = st
+	}
+	sum.Steps = state.Step
+	sum.BestEpoch, sum.BestScore, sum.BestValues = state.BestEpoch, state.BestScore, state.BestValues
+	sum.Seconds = time.Since(start).Seconds()
+	sum.SecPerStep = median(stepTimes)
+	fmt.Fprintf(opts.Progress, "done: best epoch %d (%s %.4f), %.3f s/step, %.0fs\n", sum.BestEpoch, selectMetric, sum.BestScore, sum.SecPerStep, sum.Seconds)
+	return sum, nil
+}
+
+func freeBatch(b *data.Batch) {
+	for _, t := range []*tensors.Tensor{b.Images, b.Tokens, b.Labels} {
+		if t != nil {
+			_ = t.FinalizeAll()
+		}
+	}
+}
+
+func ones(n int) []float32 {
+	o := make([]float32, n)
+	for i := range o {
+		o[i] = 1
+	}
+	return o
+}
+
+// basePriorPath is where the diagnosis branch keeps its base probabilities.
+var basePriorPath = "/" + mrgmodel.ScopeName + "/diagnosis"
+
+func setBaseProb(store *model.Store, p []float32) error {
+	v := store.GetVariable(basePriorPath + "/base_prob")
+	t := tensors.FromFlatDataAndDimensions(append([]float32(nil), p...), len(p))
+	if v == nil {
+		_, err := store.Scope(basePriorPath).CreateVariable("base_prob", t)
+		if err != nil {
+			return err
+		}
+		store.GetVariable(basePriorPath + "/base_prob").SetTrainable(false)
+		return nil
+	}
+	return v.SetValue(t)
+}
+
+// setCooccurrence fills the knowledge graph's edge weights from the training labels.
+func setCooccurrence(store *model.Store, entries []data.Entry) error {
+	var pos [][]bool
+	for _, e := range entries {
+		var labels chexpert.Labels
+		if e.Labels != nil {
+			labels = *e.Labels
+		} else {
+			labels = labeler.Label(e.Report)
+		}
+		row := make([]bool, chexpert.NumObservations)
+		for o, s := range labels {
+			row[o] = s == chexpert.Positive
+		}
+		pos = append(pos, row)
+	}
+	w := mrgmodel.CooccurrenceWeights(pos)
+	k := len(w)
+	flat := make([]float32, 0, k*k)
+	for _, r := range w {
+		flat = append(flat, r...)
+	}
+	_, err := store.Scope("/"+mrgmodel.ScopeName+"/knowledge").CreateVariable("edge_weights", tensors.FromFlatDataAndDimensions(flat, k, k))
+	if err == nil {
+		store.GetVariable("/" + mrgmodel.ScopeName + "/knowledge/edge_weights").SetTrainable(false)
+	}
+	return err
+}
+
+func lastCkptStep(dir string) int {
+	d, ok := checkpointDir(dir)
+	if !ok {
+		return 0
+	}
+	b, err := os.ReadFile(filepath.Join(d, stateFile))
+	if err != nil {
+		return 0
+	}
+	var s State
+	_ = json.Unmarshal(b, &s)
+	return s.Step
+}
+
+func toFloat(v any) float64 {
+	switch x := v.(type) {
+	case float32:
+		return float64(x)
+	case float64:
+		return x
+	case int64:
+		return float64(x)
+	case int32:
+		return float64(x)
+	}
+	return math.NaN()
+}
+
+func round(x float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(x*p) / p
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	// The last 50 steps: compile time of the first step does not count.
+	w := xs
+	if len(w) > 50 {
+		w = w[len(w)-50:]
+	}
+	c := append([]float64(nil), w...)
+	for i := 1; i < len(c); i++ {
+		for j := i; j > 0 && c[j] < c[j-1]; j-- {
+			c[j], c[j-1] = c[j-1], c[j]
+		}
+	}
+	return c[len(c)/2]
+}
+
+func eta(secPerStep float64, steps int) string {
+	d := time.Duration(secPerStep * float64(steps) * float64(time.Second))
+	return d.Round(time.Second).String()
+}
+
+// logWriter appends JSON lines to the run log, tracking its size so that a
+// resumed run can cut the lines written after its checkpoint.
+type logWriter struct {
+	f      *os.File
+	w      *bufio.Writer
+	offset int64
+}
+
+func openLog(path string, offset int64) (*logWriter, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, errors.Wrapf(err, "opening %s", path)
+	}
+	if err := f.Truncate(offset); err != nil {
+		f.Close()
+		return nil, errors.Wrapf(err, "truncating %s", path)
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &logWriter{f: f, w: bufio.NewWriter(f), offset: offset}, nil
+}
+
+func (l *logWriter) Write(rec map[string]any) {
+	b, _ := json.Marshal(rec)
+	b = append(b, '\n')
+	n, _ := l.w.Write(b)
+	l.offset += int64(n)
+}
+
+func (l *logWriter) Flush() error {
+	if err := l.w.Flush(); err != nil {
+		return err
+	}
+	return l.f.Sync()
+}
+
+func (l *logWriter) Close() error {
+	_ = l.Flush()
+	return l.f.Close()
+}
+
+func writeJSONAtomic(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return data.WriteFileAtomic(path, b)
+}
+
+// LoadRun loads a run's best (or latest) checkpoint for inference.
+func LoadRun(dir string) (*model.Store, *data.Vocab, *RunInfo, error) {
+	ck := filepath.Join(dir, BestDir)
+	if !HasCheckpoint(ck) {
+		ck = filepath.Join(dir, CkptDir)
+	}
+	if !HasCheckpoint(ck) {
+		return nil, nil, nil, errors.Errorf("%s is not a trained run: no checkpoint in %s/%s or %s/%s", dir, dir, BestDir, dir, CkptDir)
+	}
+	store, state, err := LoadCheckpoint(ck)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	vocab, err := data.LoadVocab(filepath.Join(dir, VocabFile))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var info RunInfo
+	if b, err := os.ReadFile(filepath.Join(dir, RunInfoFile)); err == nil {
+		if err := json.Unmarshal(b, &info); err != nil {
+			return nil, nil, nil, errors.Wrapf(err, "%s/%s is corrupted", dir, RunInfoFile)
+		}
+	}
+	c := mrgmodel.ReadConfig(store)
+	if c.UsePrompts && len(state.BaseProb) == c.NumLabels {
+		if err := setBaseProb(store, state.BaseProb); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	_ = strings.TrimSpace
+	return store, vocab, &info, nil
+}
