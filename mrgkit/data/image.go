@@ -64,14 +64,16 @@ func ToPlane(img image.Image) *Plane {
 	switch m := img.(type) {
 	case *image.Gray:
 		for y := range h {
-			row := m.Pix[y*m.Stride : y*m.Stride+w]
+			o := m.PixOffset(r.Min.X, r.Min.Y+y)
+			row := m.Pix[o : o+w]
 			for x, v := range row {
 				p.Pix[y*w+x] = float32(v) * inv8
 			}
 		}
 	case *image.Gray16:
 		for y := range h {
-			row := m.Pix[y*m.Stride : y*m.Stride+2*w]
+			o := m.PixOffset(r.Min.X, r.Min.Y+y)
+			row := m.Pix[o : o+2*w]
 			for x := range w {
 				p.Pix[y*w+x] = float32(uint16(row[2*x])<<8|uint16(row[2*x+1])) * inv16
 			}
@@ -83,9 +85,9 @@ func ToPlane(img image.Image) *Plane {
 			}
 		}
 	case *image.RGBA:
-		rgb8(p, m.Pix, m.Stride, 4)
+		rgb8(p, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride, 4)
 	case *image.NRGBA:
-		rgb8(p, m.Pix, m.Stride, 4)
+		rgb8(p, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride, 4)
 	default:
 		for y := range h {
 			for x := range w {
