@@ -149,8 +149,8 @@ func TestReportsFollowLabels(t *testing.T) {
 	for i := range cfg.Train {
 		rng := studyRNG(cfg, i)
 		s := sampleStudy(rng)
-		l := s.labels()
 		r := strings.ToLower(writeReport(rng, s))
+		l := s.labels()
 		for o := range chexpert.NumObservations - 1 {
 			stateCount[l[o]]++
 			found := false
