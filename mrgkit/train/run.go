@@ -15,6 +15,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
@@ -59,6 +60,10 @@ type Options struct {
 	Vocab       *data.Vocab                                       // use this vocabulary (a student uses its teacher's)
 	ExtraParams map[string]any                                    // extra hyperparameters (with defaults) that -set may change
 	Teacher     string                                            // recorded in run.json
+	// InitEncoder is a GoMLX checkpoint directory (e.g. another run's best/,
+	// or converted ImageNet weights) whose /model/encoder/... variables
+	// initialise a new run's visual encoder. Ignored on resume.
+	InitEncoder string
 }
 
 // RunInfo is written to run.json.
@@ -268,6 +273,13 @@ func Train(opts Options) (sum *Summary, err error) {
 		if err := setCooccurrence(store, d.Ann.Train); err != nil {
 			return nil, err
 		}
+	}
+	if !resuming && opts.InitEncoder != "" {
+		n, err := InitEncoder(store, opts.InitEncoder)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(opts.Progress, "initialised %d encoder variables from %s\n", n, opts.InitEncoder)
 	}
 	if opts.Prepare != nil {
 		if err := opts.Prepare(store, d.Vocab); err != nil {
@@ -635,6 +647,40 @@ func LoadRun(dir string) (*model.Store, *data.Vocab, *RunInfo, error) {
 			return nil, nil, nil, err
 		}
 	}
-	_ = strings.TrimSpace
 	return store, vocab, &info, nil
+}
+
+// EncoderPrefix is the store path of the visual encoder's variables.
+const EncoderPrefix = "/" + mrgmodel.ScopeName + "/encoder/"
+
+// InitEncoder copies the visual-encoder variables (EncoderPrefix) of the
+// GoMLX checkpoint in dir into store, before the model graph is built, and
+// returns how many it copied. The checkpoint is a directory written by GoMLX's
+// checkpoint package (checkpoint-*.json + .bin), such as RUN/best or weights
+// converted from another framework under the same variable names.
+func InitEncoder(store *model.Store, dir string) (int, error) {
+	src := model.NewStore()
+	if _, err := checkpoint.Load(src).Dir(dir).Immediate().Done(); err != nil {
+		return 0, errors.Wrapf(err, "reading encoder weights from %s", dir)
+	}
+	n := 0
+	for v := range src.IterVariables() {
+		p := v.Path()
+		if !strings.HasPrefix(p, EncoderPrefix) {
+			continue
+		}
+		value, err := v.Value()
+		if err != nil {
+			return 0, err
+		}
+		scope, name := model.SplitPath(p)
+		if _, err := store.Scope(scope).CreateVariable(name, value); err != nil {
+			return 0, errors.Wrapf(err, "encoder weight %s", p)
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, errors.Errorf("%s has no variables under %s", dir, EncoderPrefix)
+	}
+	return n, nil
 }

@@ -219,3 +219,44 @@ func TestCorruptCheckpoint(t *testing.T) {
 		t.Errorf("LoadRun(missing) = %v", err)
 	}
 }
+
+// TestInitEncoder starts a run's encoder from another run's checkpoint and
+// checks that the first graph uses those weights (a shape mismatch fails).
+func TestInitEncoder(t *testing.T) {
+	dir := t.TempDir()
+	fixture.Write(t, dir, 8, 4, 4, 40)
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := filepath.Join(dir, "a")
+	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: a, Backend: be, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	store := model.NewStore()
+	if err := Configure(store, "tiny", ""); err != nil {
+		t.Fatal(err)
+	}
+	n, err := InitEncoder(store, filepath.Join(a, BestDir))
+	if err != nil || n < 5 {
+		t.Fatalf("InitEncoder: %d variables, %v", n, err)
+	}
+	src, _, err := LoadCheckpoint(filepath.Join(a, BestDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := range store.IterVariables() {
+		if !tensorsEqual(v.MustValue(), src.GetVariable(v.Path()).MustValue()) {
+			t.Errorf("%s not copied", v.Path())
+		}
+	}
+	// Wider encoder: the copied weights do not fit; training must say so.
+	_, err = Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet + ";enc_width=16", Out: filepath.Join(dir, "b"),
+		Backend: be, Quiet: true, InitEncoder: filepath.Join(a, BestDir)})
+	if err == nil {
+		t.Error("an encoder checkpoint of the wrong width was accepted")
+	}
+	if _, err := InitEncoder(store, filepath.Join(dir, "nothing")); err == nil {
+		t.Error("missing weights directory accepted")
+	}
+}
