@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -567,12 +566,13 @@ func eta(secPerStep float64, steps int) string {
 	return d.Round(time.Second).String()
 }
 
-// logWriter appends JSON lines to the run log, tracking its size so that a
-// resumed run can cut the lines written after its checkpoint.
+// logWriter appends JSON lines to the run log, one write per line so that a
+// reader (a live notebook plot) never sees half a line, and tracks the size
+// so that a resumed run can cut the lines written after its checkpoint.
 type logWriter struct {
 	f      *os.File
-	w      *bufio.Writer
 	offset int64
+	err    error
 }
 
 func openLog(path string, offset int64) (*logWriter, error) {
@@ -588,19 +588,23 @@ func openLog(path string, offset int64) (*logWriter, error) {
 		f.Close()
 		return nil, err
 	}
-	return &logWriter{f: f, w: bufio.NewWriter(f), offset: offset}, nil
+	return &logWriter{f: f, offset: offset}, nil
 }
 
 func (l *logWriter) Write(rec map[string]any) {
 	b, _ := json.Marshal(rec)
 	b = append(b, '\n')
-	n, _ := l.w.Write(b)
+	n, err := l.f.Write(b)
 	l.offset += int64(n)
+	if err != nil && l.err == nil {
+		l.err = errors.Wrapf(err, "writing %s", l.f.Name())
+	}
 }
 
+// Flush syncs the log to disk and reports the first write error.
 func (l *logWriter) Flush() error {
-	if err := l.w.Flush(); err != nil {
-		return err
+	if l.err != nil {
+		return l.err
 	}
 	return l.f.Sync()
 }
