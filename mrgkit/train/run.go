@@ -414,9 +414,9 @@ func Train(opts Options) (sum *Summary, err error) {
 			rec[k] = v
 		}
 		logW.Write(rec)
-		score, ok := res.Flat[selectMetric]
-		if !ok {
-			return nil, errors.Errorf("%s=%q is not a validation metric", ParamSelectMetric, selectMetric)
+		score, err := SelectionScore(res.Flat, selectMetric)
+		if err != nil {
+			return nil, err
 		}
 		fmt.Fprintf(opts.Progress, "  epoch %d val: BLEU-4 %.4f  ROUGE-L %.4f  CIDEr %.4f  CE micro-F1 %.4f  (%.1fs)\n",
 			state.Epoch, res.Flat["BLEU_4"], res.Flat["ROUGE_L"], res.Flat["CIDEr"], res.Flat["ce_micro_f1"], res.Seconds)
@@ -687,4 +687,18 @@ func InitEncoder(store *model.Store, dir string) (int, error) {
 		return 0, errors.Errorf("%s has no variables under %s", dir, EncoderPrefix)
 	}
 	return n, nil
+}
+
+// SelectionScore evaluates the model-selection metric: one validation
+// metric name, or several joined by "+" (summed), e.g. "BLEU_4+ce_micro_f1".
+func SelectionScore(metrics map[string]float64, expr string) (float64, error) {
+	var sum float64
+	for _, k := range strings.Split(expr, "+") {
+		v, ok := metrics[strings.TrimSpace(k)]
+		if !ok {
+			return 0, errors.Errorf("%s=%q: %q is not a validation metric", ParamSelectMetric, expr, k)
+		}
+		sum += v
+	}
+	return sum, nil
 }

@@ -260,3 +260,17 @@ func TestInitEncoder(t *testing.T) {
 		t.Error("missing weights directory accepted")
 	}
 }
+
+func TestSelectionScore(t *testing.T) {
+	m := map[string]float64{"BLEU_4": 0.25, "ce_micro_f1": 0.5}
+	for _, tc := range []struct {
+		expr string
+		want float64
+		ok   bool
+	}{{"BLEU_4", 0.25, true}, {"BLEU_4+ce_micro_f1", 0.75, true}, {"BLEU_4 + ce_micro_f1", 0.75, true}, {"CIDEr", 0, false}, {"BLEU_4+", 0, false}} {
+		got, err := SelectionScore(m, tc.expr)
+		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {
+			t.Errorf("SelectionScore(%q) = %g, %v; want %g (ok=%v)", tc.expr, got, err, tc.want, tc.ok)
+		}
+	}
+}
