@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
+
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 )
 
@@ -87,31 +89,10 @@ func parseGold(t *testing.T, s string) chexpert.Labels {
 	return l
 }
 
-// sharedDir finds ../shared beside the repository root (or $MRGKIT_SHARED).
+// sharedDir returns shared/ with the real IU X-Ray reports (see fixture.Shared).
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		p := filepath.Dir(dir)
-		if p == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = p
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if env := os.Getenv("MRGKIT_SHARED"); env != "" {
-		shared = env
-	}
-	if _, err := os.Stat(filepath.Join(shared, "data", "iu_xray", "annotation.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing at %s (CI=true)", shared)
-		}
-		t.Skipf("shared data missing at %s: skipping tests on real reports", shared)
-	}
-	return shared
+	return fixture.Shared(t, "data/iu_xray/annotation.json")
 }
 
 func iuReports(t testing.TB) map[string]string {
