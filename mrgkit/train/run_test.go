@@ -274,3 +274,37 @@ func TestSelectionScore(t *testing.T) {
 		}
 	}
 }
+
+// TestGenerateRealIUStudies writes reports for the two real IU X-Ray studies
+// (512x512 RGB PNGs) with a model trained on the small fixture.
+func TestGenerateRealIUStudies(t *testing.T) {
+	shared := fixture.Shared(t, "data/iu_xray/images/CXR1900_IM-0584/0.png")
+	dir := t.TempDir()
+	fixture.Write(t, dir, 8, 4, 4, 40)
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: "vocab_threshold=1;epochs=1", Out: run, Backend: be, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, study := range []string{"CXR1900_IM-0584", "CXR7_IM-2263"} {
+		imgs := []string{filepath.Join(shared, "data/iu_xray/images", study, "0.png"), filepath.Join(shared, "data/iu_xray/images", study, "1.png")}
+		res, err := GenerateStudy(run, imgs, mrgmodel.DefaultDecodeOptions(), be, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", study, err)
+		}
+		if strings.TrimSpace(res.Report) == "" || len(res.Labels) != 14 {
+			t.Errorf("%s: report %q, %d labels", study, res.Report, len(res.Labels))
+		}
+	}
+	// A file that is not an image is refused with its name.
+	bad := filepath.Join(dir, "bad.png")
+	if err := os.WriteFile(bad, []byte("not a png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := GenerateStudy(run, []string{bad}, mrgmodel.DefaultDecodeOptions(), be, nil); err == nil || !strings.Contains(err.Error(), "bad.png") {
+		t.Errorf("corrupt image: %v", err)
+	}
+}
