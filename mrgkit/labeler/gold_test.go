@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
+
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 )
 
@@ -28,27 +30,27 @@ var goldIU = []struct{ id, labels string }{
 	{"CXR2484_IM-1012", "SD=1 CM=0 LL=1 LO=1 CO=0 EF=0"},
 	{"CXR388_IM-1968", "CM=1 EC=-1 CO=0 EF=0 PX=0"},
 	{"CXR2998_IM-1382", "LO=0 CO=0 PX=0 EF=0 EC=0 CM=0 FX=0 NF=1"},
-	{"CXR3525_IM-1722", "CM=0 PX=0 EF=0 LO=0"},
-	{"CXR85_IM-2372", "LO=0 EF=0 PX=0 CM=0 EC=0"},
+	{"CXR3525_IM-1722", "CM=0 PX=0 EF=0 LO=0 NF=1"},
+	{"CXR85_IM-2372", "LO=0 EF=0 PX=0 CM=0 EC=0 NF=1"},
 	{"CXR1947_IM-0616", "CM=0 EC=-1 CO=0 EF=0 LL=1 ED=0 PX=0"},
 	{"CXR3058_IM-1425", "LO=1 CM=0 EF=0 PX=0"},
 	{"CXR1055_IM-0040", "CM=0 LO=0 PX=0 EF=0 NF=1"},
-	{"CXR2320_IM-0894", "EC=0 CM=0 PX=0 PN=0 EF=0"},
+	{"CXR2320_IM-0894", "EC=0 CM=0 PX=0 PN=0 EF=0 NF=1"},
 	{"CXR4_IM-2050", "LO=1 LL=-1 EC=0 CM=0 PX=0 EF=0"},
-	{"CXR1886_IM-0574", "CM=0 EC=0 CO=0 PX=0 EF=0"},
+	{"CXR1886_IM-0574", "CM=0 EC=0 CO=0 PX=0 EF=0 NF=1"},
 	{"CXR3074_IM-1435", "LO=1 PN=-1 EF=0 PX=0 CM=0 EC=0"},
 	{"CXR2398_IM-0947", "CM=1 PX=0 EF=0 LO=0"},
 	{"CXR372_IM-1858-0001", "LO=1 EF=-1 CM=0 SD=1"},
 	{"CXR3526_IM-1723", "CM=0 CO=0 EF=0 PX=0 SD=1 NF=1"},
 	{"CXR2222_IM-0826", "LO=1 CO=0 EF=0 PX=0 EC=0 CM=0"},
-	{"CXR197_IM-0631", "EC=0 CM=0 LO=0 EF=0 PX=0"},
+	{"CXR197_IM-0631", "EC=0 CM=0 LO=0 EF=0 PX=0 NF=1"},
 	{"CXR1991_IM-0648", "CM=0 EC=-1 LO=1 AT=-1 EF=0"},
 	{"CXR3944_IM-2014", "SD=1 LO=0 EF=0 CM=0 EC=0 NF=1"},
 	{"CXR2499_IM-1023", "LO=1 SD=1 PX=0 CM=1"},
 	{"CXR631_IM-2212", "CM=0 EC=0 SD=1 PX=0 LO=1 AT=1"},
 	{"CXR1687_IM-0450", "SD=1 CO=0 CM=0 EF=0 NF=1"},
 	{"CXR3851_IM-1948", "PX=0 EF=0 LO=0 LL=1 CM=0"},
-	{"CXR1878_IM-0569", "CM=0 EF=0 PX=0"},
+	{"CXR1878_IM-0569", "CM=0 EF=0 PX=0 NF=1"},
 	{"CXR289_IM-1292-0001", "CM=0 EC=-1 SD=1 CO=0 EF=0 ED=0"},
 	{"CXR2286_IM-0871", "LO=1 CM=0 EF=0 PX=0"},
 	{"CXR201_IM-0660", "EC=0 CM=0 LO=1 AT=1 PX=0 EF=0"},
@@ -87,31 +89,10 @@ func parseGold(t *testing.T, s string) chexpert.Labels {
 	return l
 }
 
-// sharedDir finds ../shared beside the repository root (or $MRGKIT_SHARED).
+// sharedDir returns shared/ with the real IU X-Ray reports (see fixture.Shared).
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		p := filepath.Dir(dir)
-		if p == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = p
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if env := os.Getenv("MRGKIT_SHARED"); env != "" {
-		shared = env
-	}
-	if _, err := os.Stat(filepath.Join(shared, "data", "iu_xray", "annotation.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing at %s (CI=true)", shared)
-		}
-		t.Skipf("shared data missing at %s: skipping tests on real reports", shared)
-	}
-	return shared
+	return fixture.Shared(t, "data/iu_xray/annotation.json")
 }
 
 func iuReports(t testing.TB) map[string]string {

@@ -11,9 +11,9 @@
 // Cardiomegaly negative, "the heart is enlarged" positive, "heart size is
 // stable" uncertain (CheXpert's convention). Several mentions of one
 // observation combine as in CheXpert: positive over uncertain over negative.
-// No Finding is positive when no observation other than Support Devices -
-// nor any abnormality outside the 14 (emphysema, granuloma, scoliosis, ...)
-// - is positive or uncertain, and blank otherwise.
+// No Finding is positive when no observation other than Support Devices is
+// positive or uncertain, and blank otherwise (chexpert.Labels.ApplyNoFinding;
+// see BlankNoFindingOnOtherFindings for the CheXpert labeler's stricter rule).
 package labeler
 
 import (
@@ -23,6 +23,14 @@ import (
 
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 )
+
+// BlankNoFindingOnOtherFindings makes No Finding blank also when an
+// abnormality outside the 14 (emphysema, granuloma, calcification,
+// degenerative change, scoliosis, ...) is positive or uncertain, as the
+// CheXpert labeler does. Off by default: the kit's rule (METHOD.md,
+// chexpert.Labels.ApplyNoFinding, the synthetic generator) looks only at the
+// 13 other observations.
+var BlankNoFindingOnOtherFindings = false
 
 // Label returns the 14 CheXpert states of one report.
 func Label(report string) chexpert.Labels {
@@ -55,7 +63,7 @@ func Label(report string) chexpert.Labels {
 	var l chexpert.Labels
 	copy(l[:], st[:])
 	l.ApplyNoFinding()
-	if otherFound {
+	if otherFound && BlankNoFindingOnOtherFindings {
 		l[chexpert.NoFinding] = chexpert.Blank
 	}
 	return l

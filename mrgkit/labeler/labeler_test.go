@@ -61,14 +61,16 @@ func TestLabelPhrases(t *testing.T) {
 		{"Pericardial effusion.", "NF=1"},
 		{"Plate-like atelectasis.", "AT=1"},
 		{"Congestive heart failure.", "ED=1 CM=-1"},
-		{"Calcified granuloma.", ""},
-		{"Degenerative changes of the spine.", ""},
+		{"Calcified granuloma.", "NF=1"},
+		{"Degenerative changes of the spine.", "NF=1"},
 		{"", "NF=1"},
 		{"Pneumothorax is not seen.", "PX=0 NF=1"},
 		{"New left midlung opacity, not seen on prior.", "LO=1"},
 		{"Healed right rib fractures.", "FX=1"},
 		{"No acute displaced rib fracture.", "FX=0 NF=1"},
 		{"Apical pleural thickening.", "PO=1"},
+		{"Evaluation for pneumothorax is limited.", "NF=1"},
+		{"Stable cardiomegaly and mediastinal contour.", "CM=1 EC=-1"},
 	}
 	for _, tc := range tests {
 		want := parseGold(t, tc.want)
@@ -76,6 +78,23 @@ func TestLabelPhrases(t *testing.T) {
 		if got != want {
 			t.Errorf("Label(%q)\n got %s\nwant %s", tc.report, notation(got), notation(want))
 		}
+	}
+}
+
+func TestBlankNoFindingOnOtherFindings(t *testing.T) {
+	defer func(v bool) { BlankNoFindingOnOtherFindings = v }(BlankNoFindingOnOtherFindings)
+	for _, tc := range []struct {
+		on   bool
+		want chexpert.State
+	}{{false, chexpert.Positive}, {true, chexpert.Blank}} {
+		BlankNoFindingOnOtherFindings = tc.on
+		if got := Label("Calcified granuloma. No pneumothorax.")[chexpert.NoFinding]; got != tc.want {
+			t.Errorf("option %v: No Finding = %v, want %v", tc.on, got, tc.want)
+		}
+	}
+	BlankNoFindingOnOtherFindings = true
+	if got := Label("No granuloma. No pneumothorax.")[chexpert.NoFinding]; got != chexpert.Positive {
+		t.Errorf("negated other finding: No Finding = %v, want positive", got)
 	}
 }
 

@@ -147,6 +147,7 @@ var (
 	cNegPost       = compileCues(negationPost)
 	cUncPre        = compileCues(uncertainPre)
 	cUncPost       = compileCues(uncertainPost)
+	cNonAssertion  = compileCues(nonAssertion)
 	cDescNormal    = compileCues(descNormal)
 	cDescAbnormal  = compileCues(descAbnormal)
 	cDescUncertain = compileCues(descUncertain)
@@ -202,7 +203,7 @@ func clauseEnd(sent []string, i int) int {
 	return len(sent)
 }
 
-const maxPost = 10
+const maxPost = 14
 
 // classify decides a mention's state; ok is false when it gives no label.
 func classify(sent []string, m mention) (chexpert.State, bool) {
@@ -237,6 +238,9 @@ func classify(sent []string, m mention) (chexpert.State, bool) {
 	if e.kind == anatomy {
 		return classifyAnatomy(sent, m, start, pre, post)
 	}
+	if containsCue(pre, cNonAssertion) {
+		return chexpert.Blank, false
+	}
 	switch {
 	case containsCue(pre, cPreNegUnc) || containsCue(post, cPreNegUnc):
 		return chexpert.Uncertain, true
@@ -246,6 +250,24 @@ func classify(sent []string, m mention) (chexpert.State, bool) {
 		return chexpert.Uncertain, true
 	}
 	return chexpert.Positive, true
+}
+
+// hedgedAbnormal reports an uncertainty cue followed later by an abnormal
+// descriptor ("possibly mildly enlarged").
+func hedgedAbnormal(toks []string) bool {
+	hedge := false
+	for i := range toks {
+		if !hedge && containsCue(toks[i:i+1], cUncPre) {
+			hedge = true
+			continue
+		}
+		if hedge {
+			if c, _ := descriptorAt(toks, i); c == descAbn {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // newSincePrior: "opacity, not visualized on prior" reports a new finding,
@@ -330,6 +352,11 @@ func classifyAnatomy(sent []string, m mention, start int, pre, post []string) (c
 				hedged = true
 			}
 		}
+	}
+	// "upper limits of normal, possibly mildly enlarged": a hedged
+	// abnormal descriptor anywhere in the clause makes it uncertain.
+	if class == descNorm && !lungs && hedgedAbnormal(post) {
+		return chexpert.Uncertain, true
 	}
 	switch class {
 	case descNorm:

@@ -114,7 +114,7 @@ func phraseTable() []phraseEntry {
 		f(`opaci* | infiltrat* | airspace disease | air space disease | airspace process | air space process |
 		   alveolar process | increased density | interstitial marking* | interstitial pattern | interstitial prominence |
 		   reticular marking* | reticular pattern | reticulation | reticulonodular | scarring | scar | scars |
-		   parenchymal scarring | peribronchial thickening | bronchial wall thickening | ground glass | haziness | hazy`, obsOpacity),
+		   parenchymal scarring | peribronchial thickening | bronchial wall thickening | ground glass`, obsOpacity),
 		a(`lungs | lung | lung fields | lung parenchyma | lungs fields`, obsOpacity),
 		// Lung Lesion.
 		f(`nodular opacit* | nodular opacification`, obsLesion, obsOpacity),
@@ -152,7 +152,7 @@ func phraseTable() []phraseEntry {
 		   blunting | blunted | cephalization | bulla | bullae | bullous | thickening | plaque | plaques |
 		   atherosclero* | metasta* | pneumomediastinum | pneumoperitoneum | contusion | hemorrhage | hematoma |
 		   deformity | volume loss | prominen* | density | densities | bronchitis | aspiration | inflam* |
-		   hypertension | arthropathy | cuffing`, other),
+		   hypertension | arthropathy | cuffing | granulomatous infection | granulomatous disease`, other),
 		ex(`no finding* | plate like | platelike`),
 	)
 	t = append(t,
@@ -186,8 +186,12 @@ var (
 	uncertainPre = splitList(`possible | possibly | probable | probably | likely | may | might | could | questionable |
 		question of | questioned | suspect | suspected | suspicious | suspicion | concerning | concern for | worrisome |
 		suggest | suggests | suggesting | suggestive | consider | considered | consideration | versus | vs |
-		differential | presumably | presumed | represent | represents | representing | reflect | reflects |
+		differential | presumably | presumed | may represent | could represent | possibly represents |
 		indeterminate | equivocal | may represent | cannot exclude | borderline | and or | uncertain | ?`)
+	// A mention after these is not an assertion ("evaluation for
+	// pneumothorax is limited"): no label.
+	nonAssertion = splitList(`evaluation for | evaluate for | evaluated for | assess for | assessment for |
+		assessment of | evaluation of`)
 	uncertainPost = splitList(`is possible | are possible | possible | suspected | is suspected | are suspected |
 		questioned | versus | vs | is likely | are likely | likely present | may be present | and or | is questionable | ?`)
 )
@@ -199,7 +203,7 @@ var (
 		upper limit of normal | top normal | top normal size | grossly normal | not enlarged | not widened |
 		no enlargement | no widening | clear | are clear | is clear | negative | normal size | normal in size`)
 	descAbnormal = splitList(`enlarged | enlargement | large | increased | widened | widening | wide | enlarging |
-		mildly enlarged | moderately enlarged | markedly enlarged | cardiomegaly`)
+		mildly enlarged | moderately enlarged | markedly enlarged`)
 	descUncertain = splitList(`stable | unchanged | similar | no change | not changed | grossly stable | borderline`)
 )
 

@@ -1,8 +1,6 @@
 package metrics
 
-import (
-	"sort"
-)
+import "slices"
 
 // Meteor module indices, in the order of the jar's English defaults.
 const (
@@ -27,7 +25,7 @@ type meteorMatch struct {
 }
 
 type partialAlignment struct {
-	matches            []*meteorMatch // by reference position
+	matches            []int32 // by reference position: 1 + index into the candidate list, 0 for none
 	matches1, matches2 int
 	all1, all2         int
 	chunks             int
@@ -39,9 +37,12 @@ type partialAlignment struct {
 
 func (p *partialAlignment) clone() *partialAlignment {
 	q := *p
-	q.matches = append([]*meteorMatch(nil), p.matches...)
-	q.used1 = append([]bool(nil), p.used1...)
-	q.used2 = append([]bool(nil), p.used2...)
+	q.matches = make([]int32, len(p.matches))
+	copy(q.matches, p.matches)
+	used := make([]bool, len(p.used1)+len(p.used2))
+	copy(used, p.used1)
+	copy(used[len(p.used1):], p.used2)
+	q.used1, q.used2 = used[:len(p.used1):len(p.used1)], used[len(p.used1):]
 	return &q
 }
 
@@ -95,7 +96,15 @@ func lessPartial(x, y *partialAlignment) bool {
 }
 
 func sortPartials(ps []*partialAlignment) {
-	sort.SliceStable(ps, func(i, j int) bool { return lessPartial(ps[i], ps[j]) })
+	slices.SortStableFunc(ps, func(x, y *partialAlignment) int {
+		switch {
+		case lessPartial(x, y):
+			return -1
+		case lessPartial(y, x):
+			return 1
+		}
+		return 0
+	})
 }
 
 // alignment is the outcome of aligning a hypothesis (1) to a reference (2).
@@ -118,10 +127,12 @@ func (m *meteorScorer) align(w1, w2 []string) alignment {
 	for i, w := range w2 {
 		k2[i] = javaHash(w)
 	}
-	cand := make([][]*meteorMatch, len(w2))
+	var all []meteorMatch
+	cand := make([][]int32, len(w2)) // by reference position: indices into all
 	cov1, cov2 := make([]int, len(w1)), make([]int, len(w2))
 	add := func(mod, i, j int) {
-		cand[j] = append(cand[j], &meteorMatch{start: j, length: 1, matchStart: i, matchLength: 1, module: mod})
+		all = append(all, meteorMatch{start: j, length: 1, matchStart: i, matchLength: 1, module: mod})
+		cand[j] = append(cand[j], int32(len(all)-1))
 		cov1[i]++
 		cov2[j]++
 	}
@@ -175,12 +186,12 @@ func (m *meteorScorer) align(w1, w2 []string) alignment {
 		// Paraphrase: no table available (see Meteor's doc comment).
 	}
 
-	start := &partialAlignment{matches: make([]*meteorMatch, len(w2)), used1: make([]bool, len(w1)), used2: make([]bool, len(w2)), lastMatchEnd: -1}
+	start := &partialAlignment{matches: make([]int32, len(w2)), used1: make([]bool, len(w1)), used2: make([]bool, len(w2)), lastMatchEnd: -1}
 	for i := range cand {
 		if len(cand[i]) != 1 {
 			continue
 		}
-		c := cand[i][0]
+		c := &all[cand[i][0]]
 		overlap := false
 		for j := 0; j < c.length; j++ {
 			if cov2[i+j] != 1 {
@@ -193,11 +204,11 @@ func (m *meteorScorer) align(w1, w2 []string) alignment {
 			}
 		}
 		if !overlap {
-			start.matches[i] = c
+			start.matches[i] = cand[i][0] + 1
 			start.setUsed(c)
 		}
 	}
-	best := resolve(cand, start)
+	best := resolve(all, cand, start)
 
 	a := alignment{len1: len(w1), len2: len(w2)}
 	isF1, isF2 := make([]bool, len(w1)), make([]bool, len(w2))
@@ -213,10 +224,11 @@ func (m *meteorScorer) align(w1, w2 []string) alignment {
 			a.func2++
 		}
 	}
-	for _, c := range best.matches {
-		if c == nil {
+	for _, ci := range best.matches {
+		if ci == 0 {
 			continue
 		}
+		c := &all[ci-1]
 		for j := 0; j < c.matchLength; j++ {
 			if isF1[c.matchStart+j] {
 				a.function1[c.module]++
@@ -232,7 +244,7 @@ func (m *meteorScorer) align(w1, w2 []string) alignment {
 			}
 		}
 	}
-	a.chunks = countChunks(best.matches)
+	a.chunks = countChunks(all, best.matches)
 	return a
 }
 
@@ -250,7 +262,7 @@ func intersects(a, b map[int32]bool) bool {
 
 // resolve is the jar's beam search, including its quirks (the skip path
 // accumulates the distances of the branches taken from it).
-func resolve(cand [][]*meteorMatch, start *partialAlignment) *partialAlignment {
+func resolve(all []meteorMatch, cand [][]int32, start *partialAlignment) *partialAlignment {
 	next := []*partialAlignment{start}
 	var paths []*partialAlignment
 	for current := 0; current <= len(cand); current++ {
@@ -269,20 +281,22 @@ func resolve(cand [][]*meteorMatch, start *partialAlignment) *partialAlignment {
 			if path.used2[current] {
 				if current < path.idx {
 					next = append(next, path)
-				} else if m := path.matches[path.idx]; m != nil {
+				} else if mi := path.matches[path.idx]; mi != 0 {
+					m := &all[mi-1]
 					path.take(m)
 					path.distance += absInt(m.start - m.matchStart)
 					next = append(next, path)
 				}
 				continue
 			}
-			for _, m := range cand[current] {
+			for _, ci := range cand[current] {
+				m := &all[ci]
 				if path.isUsed(m) {
 					continue
 				}
 				np := path.clone()
 				np.setUsed(m)
-				np.matches[current] = m
+				np.matches[current] = ci + 1
 				np.take(m)
 				path.distance += absInt(m.start - m.matchStart)
 				next = append(next, np)
@@ -302,11 +316,10 @@ func resolve(cand [][]*meteorMatch, start *partialAlignment) *partialAlignment {
 	return next[0]
 }
 
-func countChunks(matches []*meteorMatch) int {
+func countChunks(all []meteorMatch, matches []int32) int {
 	chunks, idx, last := 0, 0, -1
 	for idx < len(matches) {
-		m := matches[idx]
-		if m == nil {
+		if matches[idx] == 0 {
 			if last != -1 {
 				chunks++
 				last = -1
@@ -314,6 +327,7 @@ func countChunks(matches []*meteorMatch) int {
 			idx++
 			continue
 		}
+		m := &all[matches[idx]-1]
 		if last != -1 && m.matchStart != last {
 			chunks++
 		}

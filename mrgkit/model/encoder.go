@@ -168,8 +168,9 @@ func ResNet(scope *model.Scope, c Config, images *Node) *Node {
 	}
 	for stage, n := range blocks {
 		width := c.EncWidth << stage
+		ss := scope.In("stage%d", stage+1)
 		for b := 0; b < n; b++ {
-			s := scope.In("stage%d", stage+1).In("block%d", b+1)
+			s := ss.In("block%d", b+1)
 			down := stage > 0 && b == 0
 			if bottleneck {
 				x = bottleneckBlock(s, x, width, down, c.EncNorm)

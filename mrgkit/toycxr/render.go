@@ -338,7 +338,7 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 		if side == both {
 			side = right
 		}
-		shrink := (0.12 + 0.08*float64(f.severity)) * sizeF
+		shrink := (0.18 + 0.08*float64(f.severity)) * sizeF
 		h := a.hilum[side]
 		ccx := a.lungCx[side] + (h[0]-a.lungCx[side])*shrink
 		ccy := a.lungCy[side] + shrink*0.35

@@ -10,7 +10,29 @@ import (
 // The report grammar: every sentence states positive, negative or uncertain
 // findings; the study's labels are exactly what the sentences state.
 
-func pick(rng *rand.Rand, options ...string) string { return options[rng.IntN(len(options))] }
+// numRadiologists is the number of reporting styles: like real reports, a
+// study's wording mostly follows its radiologist's habits.
+const numRadiologists = 8
+
+// phraser chooses wordings: usually the radiologist's habitual one for a
+// statement, sometimes any.
+type phraser struct {
+	*rand.Rand
+	doc int
+}
+
+func pick(rng *phraser, options ...string) string {
+	if rng.Float64() < 0.7 {
+		h := uint32(2166136261)
+		for i := 0; i < len(options[0]); i++ {
+			h = (h ^ uint32(options[0][i])) * 16777619
+		}
+		h = (h ^ uint32(rng.doc)) * 16777619
+		h ^= h >> 13
+		return options[int(h%uint32(len(options)))]
+	}
+	return options[rng.IntN(len(options))]
+}
 
 func sideWord(side int) string {
 	switch side {
@@ -29,7 +51,7 @@ func lobe(side, zone int) string {
 	return sideWord(side) + " " + [...]string{"upper", "middle", "lower"}[zone] + " lobe"
 }
 
-func lungZone(rng *rand.Rand, side, zone int) string {
+func lungZone(rng *phraser, side, zone int) string {
 	s := sideWord(side)
 	switch zone {
 	case upper:
@@ -40,7 +62,7 @@ func lungZone(rng *rand.Rand, side, zone int) string {
 	return pick(rng, s+" lung base", s+" lower lung zone", s+" base")
 }
 
-func severity(rng *rand.Rand, sev int, words ...string) string {
+func severity(rng *phraser, sev int, words ...string) string {
 	if sev >= len(words) {
 		sev = len(words) - 1
 	}
@@ -55,7 +77,7 @@ func capitalize(s string) string {
 }
 
 // sentence returns the statement of one observation, "" when unstated.
-func sentence(rng *rand.Rand, o int, f finding) string {
+func sentence(rng *phraser, o int, f finding) string {
 	st := f.state
 	switch o {
 	case obsECM:
@@ -253,8 +275,49 @@ var combinable = map[int]string{
 	obsLesion:        "suspicious nodules",
 }
 
-// writeReport states the study's findings in IU X-Ray style.
-func writeReport(rng *rand.Rand, s *study) string {
+// normalTemplates are each radiologist's stock report for a normal study
+// (real IU X-Ray reports repeat such templates verbatim) and the
+// observations it states negative.
+var normalTemplates = [numRadiologists]struct {
+	text      string
+	negatives []int
+}{
+	{"The heart is normal in size. The mediastinum is unremarkable. The lungs are clear.", []int{obsCardiomegaly, obsECM}},
+	{"Heart size normal. Lungs are clear. XXXX are normal. No pneumonia, effusions, edema, pneumothorax, nodules or masses.",
+		[]int{obsCardiomegaly, obsPneumonia, obsEffusion, obsEdema, obsPneumothorax, obsLesion}},
+	{"Both lungs are clear and expanded. Heart and mediastinum normal.", []int{obsCardiomegaly, obsECM}},
+	{"The cardiomediastinal silhouette is within normal limits. The lungs are clear. No pneumothorax or pleural effusion.",
+		[]int{obsCardiomegaly, obsECM, obsPneumothorax, obsEffusion}},
+	{"Normal heart size and mediastinal contours. No focal airspace consolidation, pleural effusion or pneumothorax.",
+		[]int{obsCardiomegaly, obsECM, obsConsolidation, obsEffusion, obsPneumothorax}},
+	{"The heart size and pulmonary vascularity appear within normal limits. The lungs are free of focal airspace disease. No pneumothorax or pleural effusion is seen.",
+		[]int{obsCardiomegaly, obsOpacity, obsPneumothorax, obsEffusion}},
+	{"Lungs are clear bilaterally. No pleural effusion or pneumothorax. Heart size is within normal limits.",
+		[]int{obsEffusion, obsPneumothorax, obsCardiomegaly}},
+	{"No acute cardiopulmonary abnormality. The heart is normal in size. Lungs are clear.", []int{obsCardiomegaly}},
+}
+
+// writeReport states the study's findings in IU X-Ray style. For some
+// normal studies it uses the radiologist's stock report and sets the stated
+// negatives accordingly, so call it before labels().
+func writeReport(r *rand.Rand, s *study) string {
+	rng := &phraser{Rand: r, doc: r.IntN(numRadiologists)}
+	normal := true
+	for o := range chexpert.NumObservations - 1 {
+		if st := s.f[o].state; st == chexpert.Positive || st == chexpert.Uncertain {
+			normal = false
+		}
+	}
+	if normal && rng.Float64() < 0.45 {
+		tpl := normalTemplates[rng.doc]
+		for o := range chexpert.NumObservations - 1 {
+			s.f[o].state = chexpert.Blank
+		}
+		for _, o := range tpl.negatives {
+			s.f[o].state = chexpert.Negative
+		}
+		return tpl.text
+	}
 	var cardio, lungs, pleura, bones, devices, extra []string
 	lungAbnormal := false
 	for _, o := range []int{obsOpacity, obsLesion, obsEdema, obsConsolidation, obsAtelectasis, obsPneumothorax} {

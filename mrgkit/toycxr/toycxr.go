@@ -101,9 +101,10 @@ func GenerateStudy(cfg Config, i int) Study {
 	}
 	rng := studyRNG(cfg, i)
 	s := sampleStudy(rng)
+	report := writeReport(rng, s) // may restate a normal study's negatives
 	l := s.labels()
 	id := ID(i)
-	e := data.Entry{ID: id, Report: writeReport(rng, s), Split: split, Labels: &l}
+	e := data.Entry{ID: id, Report: report, Split: split, Labels: &l}
 	st := Study{Entry: e}
 	st.Images = append(st.Images, toGray(cfg.Size, renderFrontal(cfg.Size, rng, s, cfg.Difficulty)))
 	e.ImagePaths = []string{id + "/0.png"}

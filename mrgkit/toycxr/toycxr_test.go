@@ -149,8 +149,8 @@ func TestReportsFollowLabels(t *testing.T) {
 	for i := range cfg.Train {
 		rng := studyRNG(cfg, i)
 		s := sampleStudy(rng)
-		l := s.labels()
 		r := strings.ToLower(writeReport(rng, s))
+		l := s.labels()
 		for o := range chexpert.NumObservations - 1 {
 			stateCount[l[o]]++
 			found := false
@@ -222,6 +222,16 @@ func TestFindingsAreVisible(t *testing.T) {
 		obsEffusion: func(f, l *image.Gray) float64 {
 			return meanBox(f, 0.12, 0.6, 0.3, 0.74) + meanBox(f, 0.7, 0.6, 0.88, 0.74) + meanBox(l, 0.55, 0.6, 0.8, 0.75)
 		},
+		// Perihilar haze brightens the central lungs.
+		obsEdema: func(f, _ *image.Gray) float64 {
+			return meanBox(f, 0.26, 0.35, 0.4, 0.58) + meanBox(f, 0.6, 0.35, 0.74, 0.58)
+		},
+		// A pneumothorax darkens an apex.
+		obsPneumothorax: func(f, _ *image.Gray) float64 {
+			r := meanBox(f, 0.14, 0.15, 0.32, 0.4) - meanBox(f, 0.2, 0.45, 0.32, 0.55)
+			l := meanBox(f, 0.68, 0.15, 0.86, 0.4) - meanBox(f, 0.68, 0.45, 0.8, 0.55)
+			return -min(r, l)
+		},
 		// Metal is the brightest thing in the image.
 		obsDevices: func(f, _ *image.Gray) float64 {
 			c := 0.0
@@ -233,6 +243,7 @@ func TestFindingsAreVisible(t *testing.T) {
 			return c
 		},
 	}
+	minAUC := map[int]float64{obsCardiomegaly: 0.85, obsEffusion: 0.8, obsDevices: 0.75, obsEdema: 0.8, obsPneumothorax: 0.65}
 	scores := map[int][2][]float64{}
 	for i := range 400 {
 		st := GenerateStudy(cfg, i)
@@ -250,8 +261,8 @@ func TestFindingsAreVisible(t *testing.T) {
 	for o, s := range scores {
 		a := auc(s[0], s[1])
 		t.Logf("%s: %d positives, AUC of a crude feature %.3f", chexpert.Observations[o], len(s[0]), a)
-		if len(s[0]) < 10 || a < 0.75 {
-			t.Errorf("%s: %d positives, AUC %.3f < 0.75: finding not visible enough", chexpert.Observations[o], len(s[0]), a)
+		if len(s[0]) < 10 || a < minAUC[o] {
+			t.Errorf("%s: %d positives, AUC %.3f < %.2f: finding not visible enough", chexpert.Observations[o], len(s[0]), a, minAUC[o])
 		}
 	}
 }

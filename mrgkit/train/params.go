@@ -21,7 +21,7 @@ const (
 	ParamCheckpointEvery = "checkpoint_every" // steps between checkpoints (0: epoch ends only)
 	ParamValBeam         = "val_beam"         // beam width of per-epoch validation
 	ParamValLimit        = "val_limit"        // validation batches per epoch (0: all)
-	ParamSelectMetric    = "select_metric"    // validation metric for model selection
+	ParamSelectMetric    = "select_metric"    // validation metric(s) for model selection, "+"-separated keys are summed
 	ParamRotateDeg       = "rotate_deg"       // training augmentation
 	ParamVocabThreshold  = "vocab_threshold"  // 0: the dataset's default (3 IU, 10 MIMIC)
 	ParamMinGenLen       = "min_gen_len"      // minimum generated words
@@ -36,7 +36,7 @@ func Defaults() map[string]any {
 		ParamCheckpointEvery: 200,
 		ParamValBeam:         1,
 		ParamValLimit:        0,
-		ParamSelectMetric:    "BLEU_4",
+		ParamSelectMetric:    "BLEU_4+ce_micro_f1",
 		ParamRotateDeg:       5.0,
 		ParamVocabThreshold:  0,
 		ParamMinGenLen:       3,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -53,8 +54,8 @@ func runData(args []string, stdout, stderr io.Writer) error {
 	return usagef("unknown command %q (want synth, clean, vocab or check)", args[0])
 }
 
-// parseFlags parses and rejects positional arguments.
-func parseFlags(fs *flag.FlagSet, args []string) error {
+// dataParseFlags parses and rejects positional arguments.
+func dataParseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
@@ -76,7 +77,7 @@ func dataSynth(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Int64("seed", 1, "random seed; the dataset is a function of the seed and the flags")
 	difficulty := fs.Float64("difficulty", -1, "0 easy .. 1 hard: finding size/contrast and noise (-1: preset, 0.3)")
 	views := fs.Int("views", 0, "1 (frontal) or 2 (frontal and lateral; 0: preset)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := dataParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -121,15 +122,15 @@ func dataSynth(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// loadForDataset parses -dataset and -ann.
-func loadForDataset(name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (clean func(string) string, dataset string, ann *data.Annotation, err error) {
+// dataLoad parses -dataset and -ann.
+func dataLoad(name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (clean func(string) string, dataset string, ann *data.Annotation, err error) {
 	fs := newFlagSet(name, stderr)
 	ds := fs.String("dataset", "", "iu_xray, mimic_cxr or toycxr (required)")
 	annPath := fs.String("ann", "", "annotation.json (required)")
 	if extra != nil {
 		extra(fs)
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := dataParseFlags(fs, args); err != nil {
 		return nil, "", nil, err
 	}
 	if *ds == "" || *annPath == "" {
@@ -146,8 +147,15 @@ func loadForDataset(name string, args []string, stderr io.Writer, extra func(fs 
 	return clean, *ds, ann, nil
 }
 
+func dataJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", " ")
+	return enc.Encode(v)
+}
+
 func dataClean(args []string, stdout, stderr io.Writer) error {
-	clean, _, ann, err := loadForDataset("data clean", args, stderr, nil)
+	clean, _, ann, err := dataLoad("data clean", args, stderr, nil)
 	if err != nil {
 		return err
 	}
@@ -155,14 +163,14 @@ func dataClean(args []string, stdout, stderr io.Writer) error {
 	for _, e := range ann.All() {
 		out[e.ID] = clean(e.Report)
 	}
-	return writeJSON(stdout, out)
+	return dataJSON(stdout, out)
 }
 
 func dataVocab(args []string, stdout, stderr io.Writer) error {
 	var threshold int
 	var asJSON bool
 	var outPath string
-	clean, dataset, ann, err := loadForDataset("data vocab", args, stderr, func(fs *flag.FlagSet) {
+	clean, dataset, ann, err := dataLoad("data vocab", args, stderr, func(fs *flag.FlagSet) {
 		fs.IntVar(&threshold, "threshold", 0, "minimum count of a word in the cleaned train reports (0: R2Gen's, 3 for IU X-Ray, 10 for MIMIC-CXR)")
 		fs.BoolVar(&asJSON, "json", false, `print {"size": N, ...} as JSON`)
 		fs.StringVar(&outPath, "out", "", "also save the vocabulary to this JSON file")
@@ -188,7 +196,7 @@ func dataVocab(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if asJSON {
-		return writeJSON(stdout, map[string]any{
+		return dataJSON(stdout, map[string]any{
 			"size": v.Size(), "dataset": dataset, "threshold": threshold, "max_len": maxLen,
 			"train_reports": len(ann.Train), "words": v.Words(),
 		})
@@ -202,7 +210,7 @@ func dataCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("data check", stderr)
 	annPath := fs.String("ann", "", "annotation.json (required)")
 	images := fs.String("images", "", "image root directory (required)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := dataParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *annPath == "" || *images == "" {

@@ -16,7 +16,13 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/data"
 )
 
-func pngBytes(t *testing.T, w, h int) []byte {
+func dataRun(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = Main(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func dataPNG(t *testing.T, w, h int) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	img := image.NewGray(image.Rect(0, 0, w, h))
@@ -29,14 +35,14 @@ func pngBytes(t *testing.T, w, h int) []byte {
 	return b.Bytes()
 }
 
-func zeroSizePNG(t *testing.T) []byte {
-	b := pngBytes(t, 1, 1)
+func dataZeroPNG(t *testing.T) []byte {
+	b := dataPNG(t, 1, 1)
 	binary.BigEndian.PutUint32(b[16:20], 0) // IHDR width
 	binary.BigEndian.PutUint32(b[29:33], crc32.ChecksumIEEE(b[12:29]))
 	return b
 }
 
-func write(t *testing.T, path string, b []byte) string {
+func dataWrite(t *testing.T, path string, b []byte) string {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -49,7 +55,7 @@ func write(t *testing.T, path string, b []byte) string {
 
 func TestDataSynthCheckCleanVocab(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errOut := runMain("data", "synth", "-out", dir, "-preset", "small", "-n", "40", "-size", "48", "-seed", "5")
+	code, out, errOut := dataRun("data", "synth", "-out", dir, "-preset", "small", "-n", "40", "-size", "48", "-seed", "5")
 	if code != 0 {
 		t.Fatalf("synth exit %d: %s", code, errOut)
 	}
@@ -68,11 +74,11 @@ func TestDataSynthCheckCleanVocab(t *testing.T) {
 	if err != nil || img.W != 48 {
 		t.Errorf("lateral image: %v %v", img, err)
 	}
-	code, out, errOut = runMain("data", "check", "-ann", filepath.Join(dir, "annotation.json"), "-images", filepath.Join(dir, "images"))
+	code, out, errOut = dataRun("data", "check", "-ann", filepath.Join(dir, "annotation.json"), "-images", filepath.Join(dir, "images"))
 	if code != 0 || !strings.Contains(out, "40 entries (train 24, val 8, test 8): 40 OK, 0 with problems") || !strings.Contains(out, "80 images decoded") || !strings.Contains(out, "OK") {
 		t.Errorf("check exit %d: %s %s", code, out, errOut)
 	}
-	code, out, errOut = runMain("data", "clean", "-dataset", "toycxr", "-ann", filepath.Join(dir, "annotation.json"))
+	code, out, errOut = dataRun("data", "clean", "-dataset", "toycxr", "-ann", filepath.Join(dir, "annotation.json"))
 	var cleaned map[string]string
 	if code != 0 || json.Unmarshal([]byte(out), &cleaned) != nil || len(cleaned) != 40 {
 		t.Fatalf("clean exit %d, %d ids: %s", code, len(cleaned), errOut)
@@ -81,7 +87,7 @@ func TestDataSynthCheckCleanVocab(t *testing.T) {
 		t.Errorf("clean %s = %q", e.ID, cleaned[e.ID])
 	}
 	vocabPath := filepath.Join(dir, "vocab.json")
-	code, out, errOut = runMain("data", "vocab", "-dataset", "toycxr", "-ann", filepath.Join(dir, "annotation.json"), "-threshold", "1", "-json", "-out", vocabPath)
+	code, out, errOut = dataRun("data", "vocab", "-dataset", "toycxr", "-ann", filepath.Join(dir, "annotation.json"), "-threshold", "1", "-json", "-out", vocabPath)
 	var v struct {
 		Size      int
 		Threshold int
@@ -106,8 +112,8 @@ func TestDataSynthCheckCleanVocab(t *testing.T) {
 }
 
 func TestDataVocabRealIU(t *testing.T) {
-	ann := sharedIUAnnotation(t)
-	code, out, errOut := runMain("data", "vocab", "-dataset", "iu_xray", "-ann", ann, "-json")
+	ann := dataSharedIU(t)
+	code, out, errOut := dataRun("data", "vocab", "-dataset", "iu_xray", "-ann", ann, "-json")
 	var v struct{ Size int }
 	if code != 0 || json.Unmarshal([]byte(out), &v) != nil {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -115,14 +121,14 @@ func TestDataVocabRealIU(t *testing.T) {
 	if v.Size != 760 { // R2Gen's get_vocab_size() on its IU X-Ray split, threshold 3
 		t.Errorf("size %d, want 760", v.Size)
 	}
-	code, out, _ = runMain("data", "clean", "-dataset", "mimic_cxr", "-ann", ann)
+	code, out, _ = dataRun("data", "clean", "-dataset", "mimic_cxr", "-ann", ann)
 	var cleaned map[string]string
 	if code != 0 || json.Unmarshal([]byte(out), &cleaned) != nil || len(cleaned) != 2955 {
 		t.Errorf("clean exit %d, %d reports", code, len(cleaned))
 	}
 }
 
-func sharedIUAnnotation(t *testing.T) string {
+func dataSharedIU(t *testing.T) string {
 	dir, _ := os.Getwd()
 	for d := dir; ; d = filepath.Dir(d) {
 		p := filepath.Join(d, "shared", "data", "iu_xray", "annotation.json")
@@ -145,18 +151,18 @@ func sharedIUAnnotation(t *testing.T) string {
 func TestDataBrokenInputs(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "images")
-	good := pngBytes(t, 16, 16)
-	write(t, filepath.Join(imgs, "ok", "0.png"), good)
-	write(t, filepath.Join(imgs, "ok", "1.png"), good)
-	write(t, filepath.Join(imgs, "corrupt", "0.png"), []byte("not a png"))
-	write(t, filepath.Join(imgs, "trunc", "0.png"), good[:len(good)/2])
-	write(t, filepath.Join(imgs, "zero", "0.png"), zeroSizePNG(t))
-	write(t, filepath.Join(imgs, "empty", "0.png"), nil)
+	good := dataPNG(t, 16, 16)
+	dataWrite(t, filepath.Join(imgs, "ok", "0.png"), good)
+	dataWrite(t, filepath.Join(imgs, "ok", "1.png"), good)
+	dataWrite(t, filepath.Join(imgs, "corrupt", "0.png"), []byte("not a png"))
+	dataWrite(t, filepath.Join(imgs, "trunc", "0.png"), good[:len(good)/2])
+	dataWrite(t, filepath.Join(imgs, "zero", "0.png"), dataZeroPNG(t))
+	dataWrite(t, filepath.Join(imgs, "empty", "0.png"), nil)
 	entry := func(id, fields string) string {
 		return fmt.Sprintf(`{"id": %q, %s}`, id, fields)
 	}
 	ok := entry("ok", `"report": "Normal.", "image_path": ["ok/0.png", "ok/1.png"]`)
-	ann := func(name, text string) string { return write(t, filepath.Join(dir, name), []byte(text)) }
+	ann := func(name, text string) string { return dataWrite(t, filepath.Join(dir, name), []byte(text)) }
 	badEntries := ann("bad_entries.json", `{"train": [`+ok+`, `+
 		entry("noreport", `"image_path": ["ok/0.png"]`)+`, `+
 		entry("noimages", `"report": "Normal."`)+`, `+
@@ -193,7 +199,7 @@ func TestDataBrokenInputs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := runMain(append([]string{"data"}, tc.args...)...)
+			code, out, errOut := dataRun(append([]string{"data"}, tc.args...)...)
 			all := out + errOut
 			if code != tc.code {
 				t.Errorf("exit %d, want %d\n%s", code, tc.code, all)

@@ -25,7 +25,7 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	caseFile := fs.String("case", "", `file {"gts": {id: [reference...]}, "res": {id: [hypothesis]}}`)
 	refsFile := fs.String("refs", "", "references {id: string or [string]} (with -hyps)")
 	hypsFile := fs.String("hyps", "", "hypotheses {id: string or [string]} (with -refs)")
-	clean := fs.String("clean", "", "pass both sides through R2Gen's cleaner first: iu_xray or mimic_cxr")
+	clean := fs.String("clean", "", "pass both sides through R2Gen's cleaner first: iu_xray or mimic_cxr (toycxr: the IU one)")
 	synFile := fs.String("meteor-synonyms", "", "synonym file for METEOR's synonym module (one synset per line)")
 	fwFile := fs.String("meteor-function-words", "", "function-word list for METEOR (one word per line; default: the kit's own)")
 	fs.Usage = func() {
@@ -55,8 +55,8 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	}
 	if *clean != "" {
 		fn, err := data.Cleaner(*clean)
-		if err != nil || *clean == "toycxr" {
-			return usagef("-clean must be iu_xray or mimic_cxr, got %q", *clean)
+		if err != nil {
+			return usagef("-clean must be iu_xray or mimic_cxr (or toycxr), got %q", *clean)
 		}
 		for _, m := range []map[string][]string{gts, res} {
 			for id, list := range m {

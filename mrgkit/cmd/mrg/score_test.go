@@ -7,34 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
 )
 
-// evalSharedDir returns ../shared/eval beside the repository root (or
-// $MRGKIT_SHARED/eval), skipping or failing (CI=true) when it is missing.
+// evalSharedDir returns shared/eval (see fixture.Shared).
 func evalSharedDir(t *testing.T) string {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		p := filepath.Dir(dir)
-		if p == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = p
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if env := os.Getenv("MRGKIT_SHARED"); env != "" {
-		shared = env
-	}
-	if _, err := os.Stat(filepath.Join(shared, "eval")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing at %s (CI=true)", shared)
-		}
-		t.Skipf("shared data missing at %s: skipping tests on real reports", shared)
-	}
-	return filepath.Join(shared, "eval")
+	return filepath.Join(fixture.Shared(t, "eval"), "eval")
 }
 
 // TestScoreCleanMatchesCoco scores the raw R2Gen-split files with -clean and

@@ -28,6 +28,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	set := fs.String("set", "", `hyperparameters, "key=value;key2=value2" (see -params)`)
 	out := fs.String("out", "", "run directory (required; an existing run is resumed)")
 	maxSteps := fs.Int("max-steps", 0, "stop after this many global steps (checkpointed; rerun to resume)")
+	initEnc := fs.String("init-encoder", "", "GoMLX checkpoint directory whose /model/encoder/ weights initialise the encoder (e.g. converted ImageNet weights)")
 	params := fs.Bool("params", false, "list every hyperparameter of the preset with its default and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -40,7 +41,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr, backend.Describe())
 	_, err := train.Train(train.Options{DataDir: *dataDir, Dataset: *dataset, ImageRoot: *images, Preset: *preset,
-		Set: *set, Out: *out, Progress: stderr, MaxSteps: *maxSteps})
+		Set: *set, Out: *out, Progress: stderr, MaxSteps: *maxSteps, InitEncoder: *initEnc})
 	return err
 }
 
