@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mrgkit/mrgkit/mrgkit/notebook"
 )
 
 // figures lists the files (relative to the figures directory,
@@ -62,14 +64,14 @@ var expectedFigures = map[string]figures{
 }
 
 // iuXRayPresent reports whether the shared IU X-Ray annotation exists where
-// the notebooks look for it ($MRGKIT_SHARED or <repo>/../shared).
-func iuXRayPresent() bool {
-	shared := os.Getenv("MRGKIT_SHARED")
-	if shared == "" {
-		shared = filepath.Join("..", "..", "shared")
+// the notebooks look for it (notebook.SharedDir), and that directory.
+func iuXRayPresent() (bool, string) {
+	shared, err := notebook.SharedDir()
+	if err != nil {
+		return false, ""
 	}
-	_, err := os.Stat(filepath.Join(shared, "data", "iu_xray", "annotation.json"))
-	return err == nil
+	_, err = os.Stat(filepath.Join(shared, "data", "iu_xray", "annotation.json"))
+	return err == nil, shared
 }
 
 // notebookTimeout bounds one notebook's execution (smoke mode aims at 1–2 min;
@@ -162,8 +164,10 @@ func TestNotebooksExecute(t *testing.T) {
 	requireTool(t, "goimports not found in PATH or GOPATH/bin", lookPath(env, "goimports"))
 	requireTool(t, "GoNB Jupyter kernel not installed (gonb --install)", gonbKernelInstalled(env))
 
-	haveIU := iuXRayPresent()
-	if !haveIU {
+	haveIU, shared := iuXRayPresent()
+	if haveIU {
+		env = append(env, "MRGKIT_SHARED="+shared)
+	} else {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("../shared/data/iu_xray/annotation.json not found (set MRGKIT_SHARED)")
 		}

@@ -100,9 +100,10 @@ func MustRepoRoot() string {
 // SharedEnv overrides the shared data directory (default <root>/../shared).
 const SharedEnv = "MRGKIT_SHARED"
 
-// SharedDir returns the shared data directory beside the checkout
-// (<root>/../shared, or $MRGKIT_SHARED), where real datasets such as
-// iu_xray live.
+// SharedDir returns the shared data directory: $MRGKIT_SHARED if set, else
+// <root>/../shared, else the nearest shared/ further up (for git worktrees
+// nested deeper), else <root>/../shared even if missing. Real datasets such
+// as iu_xray live in its data/ folder.
 func SharedDir() (string, error) {
 	if s := os.Getenv(SharedEnv); s != "" {
 		return filepath.Abs(s)
@@ -111,7 +112,15 @@ func SharedDir() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(filepath.Dir(root), "shared"), nil
+	first := filepath.Join(filepath.Dir(root), "shared")
+	for d := filepath.Dir(root); ; d = filepath.Dir(d) {
+		if st, err := os.Stat(filepath.Join(d, "shared")); err == nil && st.IsDir() {
+			return filepath.Join(d, "shared"), nil
+		}
+		if filepath.Dir(d) == d {
+			return first, nil
+		}
+	}
 }
 
 // FiguresDir returns <root>/figures/<name> ($MRGKIT_FIGURES/<name> if

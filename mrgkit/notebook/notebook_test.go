@@ -104,3 +104,29 @@ func TestLossHTML(t *testing.T) {
 	stop()
 	stop()
 }
+
+func TestSharedDir(t *testing.T) {
+	tmp := t.TempDir()
+	repo := filepath.Join(tmp, "wt", "nb")
+	os.MkdirAll(repo, 0o755)
+	t.Setenv(RootEnv, repo)
+	t.Setenv(SharedEnv, "")
+	// Nothing anywhere: <root>/../shared.
+	if got, _ := SharedDir(); got != filepath.Join(tmp, "wt", "shared") {
+		t.Errorf("no shared dir: %q", got)
+	}
+	// A worktree nested deeper finds the shared/ further up.
+	os.MkdirAll(filepath.Join(tmp, "shared"), 0o755)
+	if got, _ := SharedDir(); got != filepath.Join(tmp, "shared") {
+		t.Errorf("worktree: %q, want %q", got, filepath.Join(tmp, "shared"))
+	}
+	// The sibling wins.
+	os.MkdirAll(filepath.Join(tmp, "wt", "shared"), 0o755)
+	if got, _ := SharedDir(); got != filepath.Join(tmp, "wt", "shared") {
+		t.Errorf("sibling: %q", got)
+	}
+	t.Setenv(SharedEnv, filepath.Join(tmp, "x"))
+	if got, _ := SharedDir(); got != filepath.Join(tmp, "x") {
+		t.Errorf("env: %q", got)
+	}
+}
