@@ -32,6 +32,11 @@ func ReadLog(path string) ([]LogRecord, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, "plots: reading training log")
 	}
+	return ParseLog(path, data)
+}
+
+// ParseLog is ReadLog on the log's bytes; name is used in errors.
+func ParseLog(name string, data []byte) ([]LogRecord, error) {
 	var recs []LogRecord
 	lines := bytes.Split(data, []byte("\n"))
 	for i, line := range lines {
@@ -45,7 +50,7 @@ func ReadLog(path string) ([]LogRecord, error) {
 			if i == len(lines)-1 {
 				break // partial final line (no newline) of an interrupted run
 			}
-			return nil, errors.Errorf("plots: %s:%d: not a JSON object: %v", path, lineNo, err)
+			return nil, errors.Errorf("plots: %s:%d: not a JSON object: %v", name, lineNo, err)
 		}
 		rec := LogRecord{Values: map[string]float64{}}
 		for k, v := range raw {
@@ -53,7 +58,7 @@ func ReadLog(path string) ([]LogRecord, error) {
 			case "kind", "split":
 				var s string
 				if err := json.Unmarshal(v, &s); err != nil {
-					return nil, errors.Errorf("plots: %s:%d: field %q is not a string", path, lineNo, k)
+					return nil, errors.Errorf("plots: %s:%d: field %q is not a string", name, lineNo, k)
 				}
 				if k == "kind" {
 					rec.Kind = s
