@@ -268,3 +268,23 @@ func EvaluateTest(run string) (map[string]float64, error) {
 	}
 	return res.Flat, nil
 }
+
+// ConceptIndices returns the knowledge-graph nodes with the given names
+// (model.Concepts, case-insensitive), for AttentionFigures.
+func ConceptIndices(names ...string) ([]int, error) {
+	var out []int
+	for _, n := range names {
+		found := -1
+		for k, c := range model.Concepts {
+			if strings.EqualFold(c.Name, strings.TrimSpace(n)) {
+				found = k
+				break
+			}
+		}
+		if found < 0 {
+			return nil, errors.Errorf("notebook: unknown concept %q (known: %s)", n, strings.Join(ConceptNames(), ", "))
+		}
+		out = append(out, found)
+	}
+	return out, nil
+}

@@ -78,3 +78,16 @@ func TestTeacherAndStudentOptions(t *testing.T) {
 		t.Errorf("full student options %+v", s)
 	}
 }
+
+func TestConceptIndices(t *testing.T) {
+	got, err := ConceptIndices("Cardiomegaly", " pleural effusion ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if model.Concepts[got[0]].Name != "cardiomegaly" || model.Concepts[got[1]].Name != "pleural effusion" {
+		t.Errorf("ConceptIndices = %v", got)
+	}
+	if _, err := ConceptIndices("heart attack"); err == nil || !strings.Contains(err.Error(), `unknown concept "heart attack"`) {
+		t.Errorf("unknown concept: err = %v", err)
+	}
+}
