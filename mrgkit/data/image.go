@@ -19,6 +19,15 @@ type Plane struct {
 	Pix  []float32 // len W*H
 }
 
+// Gray converts the plane to an 8-bit image (values clamped to [0,1]).
+func (p *Plane) Gray() *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, p.W, p.H))
+	for i, v := range p.Pix {
+		img.Pix[i] = uint8(min(max(v, 0), 1)*255 + 0.5)
+	}
+	return img
+}
+
 // At returns the pixel at (x, y).
 func (p *Plane) At(x, y int) float32 { return p.Pix[y*p.W+x] }
 

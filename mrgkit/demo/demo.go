@@ -20,7 +20,6 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/distill"
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
-	"github.com/mrgkit/mrgkit/mrgkit/notebook"
 	"github.com/mrgkit/mrgkit/mrgkit/plots"
 	"github.com/mrgkit/mrgkit/mrgkit/toycxr"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
@@ -319,7 +318,7 @@ func attentionFigure(opts Options, run string, be compute.Backend) ([]string, er
 	if err != nil {
 		return nil, err
 	}
-	img := notebook.PlaneToGray(plane)
+	img := plane.Gray()
 	title := fmt.Sprintf("%s: patch attention to \"cardiomegaly\"", pick.ID)
 	return plots.Both(filepath.Join(opts.Figures, "attention_cardiomegaly"), func(path string) error {
 		return plots.AttentionOverlay(path, img, w, grid, grid, title)

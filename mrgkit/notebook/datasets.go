@@ -17,13 +17,7 @@ import (
 )
 
 // PlaneToGray converts a data.Plane (values in [0,1]) to an 8-bit image.
-func PlaneToGray(p *data.Plane) *image.Gray {
-	img := image.NewGray(image.Rect(0, 0, p.W, p.H))
-	for i, v := range p.Pix {
-		img.Pix[i] = uint8(min(max(v, 0), 1)*255 + 0.5)
-	}
-	return img
-}
+func PlaneToGray(p *data.Plane) *image.Gray { return p.Gray() }
 
 // LoadImage decodes a PNG or JPEG X-ray to grayscale (errors name the file).
 func LoadImage(path string) (*image.Gray, error) {
