@@ -189,7 +189,6 @@ func (gen *Generator) Generate(images *tensors.Tensor, opts DecodeOptions) (pred
 	}
 	finished := make([][]hyp, b)
 	nTok := NumTokens(c.VocabSize)
-	words := make([]int32, rows*(c.MaxLen-1))
 	for t := 0; t <= maxWords; t++ {
 		allDone := true
 		for i := range beams {
@@ -200,16 +199,17 @@ func (gen *Generator) Generate(images *tensors.Tensor, opts DecodeOptions) (pred
 		if allDone {
 			break
 		}
-		for i := range words {
-			words[i] = 0
-		}
+		// Only the words generated so far are fed, padded to a bucket of 16
+		// so that a few compiled shapes serve every step.
+		width := min(c.MaxLen-1, max(1, (t+16)/16*16))
+		words := make([]int32, rows*width)
 		for i := 0; i < b; i++ {
 			for j, h := range beams[i] {
 				r := i*k + j
-				copy(words[r*(c.MaxLen-1):], h.words)
+				copy(words[r*width:], h.words)
 			}
 		}
-		wt := tensors.FromFlatDataAndDimensions(words, rows, c.MaxLen-1)
+		wt := tensors.FromFlatDataAndDimensions(words, rows, width)
 		lpT, err := gen.decode.Exec1(memTensor, promptTensor, wt)
 		_ = wt.FinalizeAll()
 		if err != nil {
@@ -226,7 +226,7 @@ func (gen *Generator) Generate(images *tensors.Tensor, opts DecodeOptions) (pred
 			var cands []cand
 			for j, h := range beams[i] {
 				r := i*k + j
-				row := lp[(r*c.MaxLen+t)*nTok : (r*c.MaxLen+t+1)*nTok]
+				row := lp[(r*(width+1)+t)*nTok : (r*(width+1)+t+1)*nTok]
 				scores := make([]float64, nTok)
 				for v := 0; v < nTok; v++ {
 					s := float64(row[v])

@@ -6,6 +6,7 @@ import (
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
+	"github.com/pkg/errors"
 )
 
 // broadcastBatch turns [K, d] into [B, K, d].
@@ -78,11 +79,11 @@ func decoderPrefix(c Config) int {
 
 // Decode runs the prompted transformer decoder with teacher forcing.
 //
-//	words   [B, MaxLen-1] int32: report word ids fed after the prefix (0-padded)
+//	words   [B, W] int32, W <= MaxLen-1: report word ids fed after the prefix (0-padded)
 //	prompts [B, D] int32 label-state classes (ignored without prompts)
 //	memory  [B, M, d]
 //
-// It returns logits [B, MaxLen, NumTokens]: position j predicts report token j
+// It returns logits [B, W+1, NumTokens]: position j predicts report token j
 // (the first word at j=0, EOS after the last word).
 func Decode(scope *model.Scope, c Config, words, prompts, memory *Node) *Node {
 	g := words.Graph()
@@ -102,7 +103,16 @@ func Decode(scope *model.Scope, c Config, words, prompts, memory *Node) *Node {
 	parts = append(parts, Gather(table, ExpandAxes(words, -1)))
 	x := Concatenate(parts, 1) // [B, S, d]
 	seq := x.Shape().Dimensions[1]
-	pos := es.VariableWithShape("positions", shapeFloat(seq, c.D)).NodeValue(g)
+	// The position table covers the longest sequence (prefix + MaxLen-1
+	// words); shorter inputs (incremental decoding) use its first rows.
+	full := decoderPrefix(c) + c.MaxLen - 1
+	if seq > full {
+		panic(errors.Errorf("decoder input of %d positions exceeds max_len=%d", seq, c.MaxLen))
+	}
+	pos := es.VariableWithShape("positions", shapeFloat(full, c.D)).NodeValue(g)
+	if seq < full {
+		pos = Slice(pos, AxisRange(0, seq))
+	}
 	x = Add(x, Reshape(pos, 1, seq, c.D))
 	x = layers.DropoutStatic(scope, x, c.Dropout)
 
