@@ -7,7 +7,7 @@ GO ?= go
 BIN := bin/mrg
 TEST_TIMEOUT ?= 45m
 
-.PHONY: demo test build onnxruntime vet fmt bench clean-data notebooks
+.PHONY: demo test build onnxruntime vet fmt bench clean-data notebooks notebooks-setup
 
 ## demo: the main job — synthetic data, teacher, distilled student, figures.
 demo: onnxruntime build
@@ -34,3 +34,11 @@ vet:
 
 fmt:
 	gofmt -w mrgkit bench
+
+## notebooks-setup: install Jupyter (nbconvert), GoNB v0.11.5, goimports and the GoNB kernel (idempotent).
+notebooks-setup:
+	bash .ci/setup
+
+## notebooks: execute every notebook headless in smoke mode (MRGKIT_SMOKE=1); figures checked.
+notebooks:
+	$(GO) test -count=1 -v -run TestNotebooksExecute -timeout 60m ./notebooks

@@ -22,6 +22,8 @@ type Entry struct {
 	Report     string
 	ImagePaths []string // relative to the image root; [frontal, lateral] for IU X-Ray
 	Split      string
+	// Index is the entry's position in its split's list in the file (for messages).
+	Index int
 	// Labels are the 14 CheXpert states (optional: nil when the file has none).
 	Labels *chexpert.Labels
 }
@@ -160,6 +162,7 @@ func ParseAnnotation(name string, b []byte) (*Annotation, error) {
 		entries := make([]Entry, 0, len(items))
 		for i, item := range items {
 			e, msg := parseEntry(item, split)
+			e.Index = i
 			if msg == "" && e.ID != "" {
 				if where, dup := seen[e.ID]; dup {
 					msg = "duplicate id, first seen at " + where

@@ -3,6 +3,8 @@ package data
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -256,4 +258,25 @@ func FuzzCleanMIMIC(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) { checkCleanInvariants(t, "CleanMIMIC", s, CleanMIMIC(s)) })
+}
+
+// TestCleanMatchesR2GenOnRandomText compares with Python on 3000 random
+// strings built from the characters R2Gen's cleaning treats specially.
+func TestCleanMatchesR2GenOnRandomText(t *testing.T) {
+	pieces := []string{"a", "B", "x", "Z", "1", "2", "3", "5", "9", ".", "..", ". ", " ", "  ", "\n", "\t", "_", "__",
+		"1. ", " 2. ", ". 3. ", ",", ";", ":", "-", "[", "]", "{", "}", "(", ")", "<", ">", "=", "?", "@", "\\", "/", "'", "\"",
+		"%", "^", "&", "*", "+", "!", "~", "|", "#", "$", "`", "XXXX", "heart", "Lungs", "İ", "Σ", "ΑΣ", "ς", "ß", "ẞ", "Ǆ", "ǅ",
+		"\u0085", "\u00a0", "\u2028", "\u3000", "\x1c", "\x1f", "\x0b", "Ａ", "ﬀ", "é", "É", "\u0301", "🫁", "Ⅻ", "ⓐ", "Ⓐ", "K", "\u200b"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	reports := make([]string, 3000)
+	ids := make([]string, len(reports))
+	for i := range reports {
+		var b strings.Builder
+		for range 1 + rng.IntN(25) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		reports[i] = b.String()
+		ids[i] = fmt.Sprintf("random#%d", i)
+	}
+	compareWithPython(t, ids, reports)
 }

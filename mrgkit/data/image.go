@@ -8,6 +8,7 @@ import (
 	_ "image/png"  // PNG decoder
 	"math"
 	"os"
+	"strings"
 
 	"github.com/pkg/errors"
 )
@@ -16,6 +17,15 @@ import (
 type Plane struct {
 	W, H int
 	Pix  []float32 // len W*H
+}
+
+// Gray converts the plane to an 8-bit image (values clamped to [0,1]).
+func (p *Plane) Gray() *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, p.W, p.H))
+	for i, v := range p.Pix {
+		img.Pix[i] = uint8(min(max(v, 0), 1)*255 + 0.5)
+	}
+	return img
 }
 
 // At returns the pixel at (x, y).
@@ -37,7 +47,13 @@ func DecodeImageBytes(name string, b []byte) (*Plane, error) {
 	if len(b) == 0 {
 		return nil, errors.Errorf("%s: empty image file (0 bytes)", name)
 	}
+	if c, format, err := image.DecodeConfig(bytes.NewReader(b)); err == nil && (c.Width <= 0 || c.Height <= 0) {
+		return nil, errors.Errorf("%s: %s image has zero size %dx%d", name, format, c.Width, c.Height)
+	}
 	img, format, err := image.Decode(bytes.NewReader(b))
+	if err != nil && strings.Contains(err.Error(), "non-positive dimension") {
+		return nil, errors.Errorf("%s: %s image has zero size: %v", name, format, err)
+	}
 	if err != nil {
 		return nil, errors.Errorf("%s: corrupt, truncated or unsupported image (want PNG or JPEG): %v", name, err)
 	}
@@ -57,14 +73,16 @@ func ToPlane(img image.Image) *Plane {
 	switch m := img.(type) {
 	case *image.Gray:
 		for y := range h {
-			row := m.Pix[y*m.Stride : y*m.Stride+w]
+			o := m.PixOffset(r.Min.X, r.Min.Y+y)
+			row := m.Pix[o : o+w]
 			for x, v := range row {
 				p.Pix[y*w+x] = float32(v) * inv8
 			}
 		}
 	case *image.Gray16:
 		for y := range h {
-			row := m.Pix[y*m.Stride : y*m.Stride+2*w]
+			o := m.PixOffset(r.Min.X, r.Min.Y+y)
+			row := m.Pix[o : o+2*w]
 			for x := range w {
 				p.Pix[y*w+x] = float32(uint16(row[2*x])<<8|uint16(row[2*x+1])) * inv16
 			}
@@ -76,9 +94,9 @@ func ToPlane(img image.Image) *Plane {
 			}
 		}
 	case *image.RGBA:
-		rgb8(p, m.Pix, m.Stride, 4)
+		rgb8(p, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride, 4)
 	case *image.NRGBA:
-		rgb8(p, m.Pix, m.Stride, 4)
+		rgb8(p, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride, 4)
 	default:
 		for y := range h {
 			for x := range w {
@@ -213,14 +231,19 @@ func bilinear(p *Plane, x, y float64) float32 {
 	if x < -0.5 || y < -0.5 || x > float64(p.W)-0.5 || y > float64(p.H)-0.5 {
 		return 0
 	}
-	x0, y0 := int(math.Floor(x)), int(math.Floor(y))
-	fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
-	get := func(xi, yi int) float32 {
-		xi = min(max(xi, 0), p.W-1)
-		yi = min(max(yi, 0), p.H-1)
-		return p.Pix[yi*p.W+xi]
+	fx0, fy0 := math.Floor(x), math.Floor(y)
+	x0, y0 := int(fx0), int(fy0)
+	fx, fy := float32(x-fx0), float32(y-fy0)
+	var a, b, c, d float32
+	if x0 >= 0 && y0 >= 0 && x0+1 < p.W && y0+1 < p.H { // interior: no clamping
+		i := y0*p.W + x0
+		a, b, c, d = p.Pix[i], p.Pix[i+1], p.Pix[i+p.W], p.Pix[i+p.W+1]
+	} else {
+		xa, xb := min(max(x0, 0), p.W-1), min(max(x0+1, 0), p.W-1)
+		ya, yb := min(max(y0, 0), p.H-1), min(max(y0+1, 0), p.H-1)
+		a, b, c, d = p.Pix[ya*p.W+xa], p.Pix[ya*p.W+xb], p.Pix[yb*p.W+xa], p.Pix[yb*p.W+xb]
 	}
-	a := get(x0, y0)*(1-fx) + get(x0+1, y0)*fx
-	b := get(x0, y0+1)*(1-fx) + get(x0+1, y0+1)*fx
-	return a*(1-fy) + b*fy
+	top := a + (b-a)*fx
+	bot := c + (d-c)*fx
+	return top + (bot-top)*fy
 }

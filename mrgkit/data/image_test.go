@@ -68,6 +68,16 @@ func TestDecodeImageFormats(t *testing.T) {
 			}
 		})
 	}
+	// Sub-images start at their own origin.
+	for name, img := range map[string]image.Image{"gray": gray, "gray16": gray16, "rgb": rgb, "nrgba": nrgba, "rgba64": rgb64} {
+		sub := img.(interface {
+			SubImage(image.Rectangle) image.Image
+		}).SubImage(image.Rect(1, 1, 3, 2))
+		p := ToPlane(sub)
+		if p.W != 2 || p.H != 1 || math.Abs(float64(p.Pix[0]-want(1, 1))) > 1e-3 || math.Abs(float64(p.Pix[1]-want(2, 1))) > 1e-3 {
+			t.Errorf("%s sub-image plane %+v, want [%g %g]", name, p, want(1, 1), want(2, 1))
+		}
+	}
 	// Pure colours use ITU-R 601 luma.
 	red := image.NewRGBA(image.Rect(0, 0, 1, 1))
 	red.SetRGBA(0, 0, color.RGBA{255, 0, 0, 255})

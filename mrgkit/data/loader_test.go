@@ -3,7 +3,6 @@ package data
 import (
 	"fmt"
 	"image"
-	"image/color"
 	"math"
 	"os"
 	"path/filepath"
@@ -295,46 +294,3 @@ func TestLoaderRealStudies(t *testing.T) {
 		}
 	}
 }
-
-func benchmarkLoader(b *testing.B, size int) {
-	dir := b.TempDir()
-	entries := tinySet(b, dir, 64)
-	vocab := BuildVocab(nil, 1)
-	// Replace the tiny images with size x size ones.
-	for _, e := range entries {
-		for v := range 2 {
-			img := image.NewGray(image.Rect(0, 0, size, size))
-			for k := range img.Pix {
-				img.Pix[k] = uint8(k % 251)
-			}
-			img.SetGray(0, 0, color.Gray{1})
-			if err := os.WriteFile(filepath.Join(dir, e.ImagePaths[v]), encodePNG(b, img), 0o644); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	crop := size * 7 / 8
-	for _, cache := range []bool{false, true} {
-		b.Run(fmt.Sprintf("cache=%v", cache), func(b *testing.B) {
-			l, err := NewLoader(entries, dir, vocab, CleanIU, LoaderConfig{BatchSize: 16, MaxLen: 60, Views: 2, Shuffle: true, Cache: cache,
-				Transform: Transform{Resize: size, Crop: crop, Train: true, RotateDeg: 5, Channels: 3}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			batches := 0
-			b.ResetTimer()
-			for i := 0; b.Loop(); i++ {
-				for _, err := range l.Epoch(i) {
-					if err != nil {
-						b.Fatal(err)
-					}
-					batches++
-				}
-			}
-			b.ReportMetric(float64(batches)/b.Elapsed().Seconds(), "batches/s")
-		})
-	}
-}
-
-func BenchmarkLoader64(b *testing.B)  { benchmarkLoader(b, 64) }
-func BenchmarkLoader128(b *testing.B) { benchmarkLoader(b, 128) }

@@ -5,46 +5,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
 )
 
-// sharedIU returns ../shared/data/iu_xray (relative to the repo root), or
-// skips the test (fails it under CI=true) when it is missing.
+// sharedIU returns the real IU X-Ray directory of shared/ (see fixture.Shared).
 func sharedIU(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	// ../shared from the repo root; a git worktree nested deeper finds it
-	// further up (e.g. /work/wt/data -> /work/shared).
-	p := filepath.Join(dir, "..", "shared", "data", "iu_xray")
-	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
-		q := filepath.Join(d, "shared", "data", "iu_xray")
-		if _, err := os.Stat(filepath.Join(q, "annotation.json")); err == nil {
-			p = q
-			break
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	if _, err := os.Stat(filepath.Join(p, "annotation.json")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("real IU X-Ray data missing at %s (required under CI=true)", p)
-		}
-		t.Skipf("real IU X-Ray data not found at %s: skipping", p)
-	}
-	return p
+	return filepath.Join(fixture.Shared(t, "data/iu_xray/annotation.json"), "data", "iu_xray")
 }
 
 // python3 returns the python3 interpreter or skips (fails under CI=true).

@@ -26,19 +26,27 @@ func Bleu(gts, res map[string][]string, n int) ([]float64, error) {
 		return nil, err
 	}
 	v := vocab{}
+	tab := newNgramTable()
+	var maxRef []int // by n-gram id, reset after each hypothesis
 	correct := make([]int, n)
 	guess := make([]int, n)
 	testLen, refLen := 0, 0
 	for _, id := range ids {
 		hyp := v.ids(pySplit(res[id][0]))
-		maxRef := map[ngram]int{}
 		var refLens []int
+		var touched []int32
 		for _, r := range gts[id] {
 			ref := v.ids(pySplit(r))
 			refLens = append(refLens, len(ref))
-			rc := countNgrams(ref, n)
+			rc := tab.count(ref, n)
+			if len(maxRef) < len(tab.order) {
+				maxRef = append(maxRef, make([]int, len(tab.order)-len(maxRef)+len(maxRef))...)
+			}
 			for j, g := range rc.keys {
 				if c := rc.counts[j]; c > maxRef[g] {
+					if maxRef[g] == 0 {
+						touched = append(touched, g)
+					}
 					maxRef[g] = c
 				}
 			}
@@ -58,9 +66,14 @@ func Bleu(gts, res map[string][]string, n int) ([]float64, error) {
 				guess[k-1] += g
 			}
 		}
-		hc := countNgrams(hyp, n)
+		hc := tab.count(hyp, n)
 		for j, g := range hc.keys {
-			correct[g.n-1] += min(hc.counts[j], maxRef[g])
+			if int(g) < len(maxRef) {
+				correct[tab.order[g]-1] += min(hc.counts[j], maxRef[g])
+			}
+		}
+		for _, g := range touched {
+			maxRef[g] = 0
 		}
 	}
 	return bleuFromCounts(correct, guess, testLen, refLen), nil

@@ -25,36 +25,48 @@ func CiderD(gts, res map[string][]string) (float64, error) {
 		return 0, err
 	}
 	v := vocab{}
+	tab := newNgramTable()
 	type cooked struct {
 		hyp  *ngramCounts
 		refs []*ngramCounts
 	}
 	items := make([]cooked, len(ids))
-	df := map[ngram]float64{}
+	var df []float64 // by n-gram id
+	var seen []int   // by n-gram id: 1 + index of the last id that counted it
+	anyRef := false
 	for i, id := range ids {
-		items[i].hyp = countNgrams(v.ids(pySplit(res[id][0])), ciderN)
-		seen := map[ngram]bool{}
+		items[i].hyp = tab.count(v.ids(pySplit(res[id][0])), ciderN)
 		for _, r := range gts[id] {
-			c := countNgrams(v.ids(pySplit(r)), ciderN)
+			c := tab.count(v.ids(pySplit(r)), ciderN)
 			items[i].refs = append(items[i].refs, c)
+			if grow := len(tab.order) - len(df); grow > 0 {
+				df = append(df, make([]float64, grow)...)
+				seen = append(seen, make([]int, grow)...)
+			}
 			for _, g := range c.keys {
-				if !seen[g] {
-					seen[g] = true
+				anyRef = true
+				if seen[g] != i+1 {
+					seen[g] = i + 1
 					df[g]++
 				}
 			}
 		}
 	}
-	if len(df) == 0 {
+	if !anyRef {
 		return 0, nil
 	}
+	if grow := len(tab.order) - len(df); grow > 0 {
+		df = append(df, make([]float64, grow)...)
+	}
+	refW := make([]float64, len(tab.order)) // scratch: reference weights by n-gram id
+	has := make([]bool, len(tab.order))
 	refLen := math.Log(float64(len(ids)))
 	scores := make([]float64, len(ids))
 	for i, it := range items {
-		vh := ciderVec(it.hyp, df, refLen)
+		vh := ciderVec(tab, it.hyp, df, refLen)
 		var score [ciderN]float64
 		for _, rc := range it.refs {
-			s := ciderSim(vh, ciderVec(rc, df, refLen))
+			s := ciderSim(tab, vh, ciderVec(tab, rc, df, refLen), refW, has)
 			for k := range score {
 				score[k] += s[k]
 			}
@@ -80,22 +92,16 @@ type ciderVector struct {
 	length int
 }
 
-func (c ciderVector) weight(g ngram) float64 {
-	if i, ok := c.counts.index[g]; ok {
-		return c.w[i]
-	}
-	return 0
-}
-
-func ciderVec(counts *ngramCounts, df map[ngram]float64, refLen float64) ciderVector {
+func ciderVec(tab *ngramTable, counts *ngramCounts, df []float64, refLen float64) ciderVector {
 	cv := ciderVector{counts: counts, w: make([]float64, len(counts.keys))}
 	var sq [ciderN]float64
 	for i, g := range counts.keys {
 		tf := counts.counts[i]
 		w := float64(tf) * (refLen - math.Log(math.Max(1, df[g])))
 		cv.w[i] = w
-		sq[g.n-1] += math.Pow(w, 2)
-		if g.n == 2 {
+		n := tab.order[g]
+		sq[n-1] += w * w
+		if n == 2 {
 			cv.length += tf
 		}
 	}
@@ -105,11 +111,21 @@ func ciderVec(counts *ngramCounts, df map[ngram]float64, refLen float64) ciderVe
 	return cv
 }
 
-func ciderSim(h, r ciderVector) [ciderN]float64 {
+// ciderSim is the reference's sim(); refW/has are zeroed scratch slices.
+func ciderSim(tab *ngramTable, h, r ciderVector, refW []float64, has []bool) [ciderN]float64 {
+	for i, g := range r.counts.keys {
+		refW[g], has[g] = r.w[i], true
+	}
 	var val [ciderN]float64
 	for i, g := range h.counts.keys {
-		wh, wr := h.w[i], r.weight(g)
-		val[g.n-1] += math.Min(wh, wr) * wr
+		wh, wr := h.w[i], 0.0
+		if has[g] {
+			wr = refW[g]
+		}
+		val[tab.order[g]-1] += math.Min(wh, wr) * wr
+	}
+	for _, g := range r.counts.keys {
+		refW[g], has[g] = 0, false
 	}
 	delta := float64(h.length - r.length)
 	pen := math.Pow(math.E, -(delta*delta)/(2*ciderSigma*ciderSigma))

@@ -3,36 +3,15 @@ package metrics
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
 )
 
-// sharedDir returns ../shared next to the repository root, skipping (or
-// failing under CI=true) when it is missing.
+// sharedDir returns shared/ with its eval/ files (see fixture.Shared).
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(filepath.Join(shared, "eval")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing at %s (CI=true)", shared)
-		}
-		t.Skipf("shared data missing at %s: skipping tests on real reports", shared)
-	}
-	return shared
+	return fixture.Shared(t, "eval")
 }
 
 // caseFile is the {"gts": ..., "res": ...} shape of ../shared/eval/*.json.

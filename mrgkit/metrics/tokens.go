@@ -49,13 +49,7 @@ func spaceSplit(s string) []string { return strings.Split(s, " ") }
 // maxOrder is the largest n-gram order the BLEU and CIDEr scorers support.
 const maxOrder = 8
 
-// ngram is an n-gram of interned token ids; n is its order.
-type ngram struct {
-	n int8
-	w [maxOrder]int32
-}
-
-// vocab interns tokens to small integers so n-grams are cheap map keys.
+// vocab interns tokens to small integers.
 type vocab map[string]int32
 
 func (v vocab) ids(words []string) []int32 {
@@ -71,37 +65,64 @@ func (v vocab) ids(words []string) []int32 {
 	return out
 }
 
-// ngramCounts holds n-gram counts in first-occurrence order (orders 1..n,
-// positions left to right), the iteration order of the reference code's dicts,
-// so floating-point sums over them are deterministic and match its order.
-type ngramCounts struct {
-	keys   []ngram
-	counts []int
-	index  map[ngram]int
+// ngramTable interns n-grams of word ids to dense int32 ids: an n-gram's
+// key is its (n-1)-gram prefix id and its last word. Dense ids let the
+// scorers count with slices instead of maps.
+type ngramTable struct {
+	ids   map[uint64]int32
+	order []int8 // n of each n-gram id
+	// scratch, indexed by n-gram id, all zero between calls
+	slot []int32
 }
 
-func (c *ngramCounts) get(g ngram) int {
-	if i, ok := c.index[g]; ok {
-		return c.counts[i]
+func newNgramTable() *ngramTable { return &ngramTable{ids: map[uint64]int32{}} }
+
+func (t *ngramTable) intern(prefix int32, word int32, n int) int32 {
+	key := uint64(uint32(prefix+1))<<32 | uint64(uint32(word))
+	id, ok := t.ids[key]
+	if !ok {
+		id = int32(len(t.order))
+		t.ids[key] = id
+		t.order = append(t.order, int8(n))
 	}
-	return 0
+	return id
 }
 
-// countNgrams counts the n-grams of orders 1..n of a token sequence.
-func countNgrams(ids []int32, n int) *ngramCounts {
-	c := &ngramCounts{index: make(map[ngram]int, len(ids)*n)}
+// ngramCounts holds n-gram counts in first-occurrence order (orders 1..n,
+// positions left to right), the iteration order of the reference code's
+// dicts, so floating-point sums over them are deterministic and match its
+// order.
+type ngramCounts struct {
+	keys   []int32
+	counts []int
+}
+
+// count counts the n-grams of orders 1..n of a token sequence.
+func (t *ngramTable) count(ids []int32, n int) *ngramCounts {
+	c := &ngramCounts{}
+	// prev[i] is the id of the (k-1)-gram starting at i.
+	prev := make([]int32, len(ids))
+	for i := range prev {
+		prev[i] = -1
+	}
 	for k := 1; k <= n; k++ {
 		for i := 0; i+k <= len(ids); i++ {
-			g := ngram{n: int8(k)}
-			copy(g.w[:k], ids[i:i+k])
-			if j, ok := c.index[g]; ok {
-				c.counts[j]++
+			g := t.intern(prev[i], ids[i+k-1], k)
+			prev[i] = g
+			if int(g) >= len(t.slot) {
+				t.slot = append(t.slot, make([]int32, int(g)+1-len(t.slot)+len(t.slot))...)
+			}
+			if s := t.slot[g]; s > 0 {
+				c.counts[s-1]++
 				continue
 			}
-			c.index[g] = len(c.keys)
 			c.keys = append(c.keys, g)
 			c.counts = append(c.counts, 1)
+			t.slot[g] = int32(len(c.keys))
 		}
+	}
+	for _, g := range c.keys {
+		t.slot[g] = 0
 	}
 	return c
 }

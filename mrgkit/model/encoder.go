@@ -151,14 +151,26 @@ func ResNet(scope *model.Scope, c Config, images *Node) *Node {
 	if err != nil {
 		panic(err)
 	}
-	x := activation.Relu(conv(scope.In("stem"), images, c.EncWidth, c.EncStem, c.EncNorm))
-	for range stemPools(c.ImageSize) {
-		x = MaxPool(x).Window(2).Strides(2).Done()
+	var x *Node
+	if c.EncStemPool == "s2d" {
+		// Space-to-depth before the stem: the stem convolution runs at the
+		// pooled resolution (cheaper on CPU than convolving then pooling).
+		x = images
+		for range stemPools(c.ImageSize) {
+			x = spaceToDepth(x)
+		}
+		x = activation.Relu(conv(scope.In("stem"), x, c.EncWidth, c.EncStem, c.EncNorm))
+	} else {
+		x = activation.Relu(conv(scope.In("stem"), images, c.EncWidth, c.EncStem, c.EncNorm))
+		for range stemPools(c.ImageSize) {
+			x = MaxPool(x).Window(2).Strides(2).Done()
+		}
 	}
 	for stage, n := range blocks {
 		width := c.EncWidth << stage
+		ss := scope.In("stage%d", stage+1)
 		for b := 0; b < n; b++ {
-			s := scope.In("stage%d", stage+1).In("block%d", b+1)
+			s := ss.In("block%d", b+1)
 			down := stage > 0 && b == 0
 			if bottleneck {
 				x = bottleneckBlock(s, x, width, down, c.EncNorm)

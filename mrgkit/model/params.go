@@ -25,10 +25,11 @@ const (
 	ParamImageChannels = "image_channels" // 1 (grayscale) or 3 (ImageNet-style)
 	ParamViews         = "views"          // 1 (frontal) or 2 (frontal + lateral, patches concatenated)
 
-	ParamEncDepth = "enc_depth" // ResNet depth: 10, 18, 34 (basic) or 50, 101 (bottleneck)
-	ParamEncWidth = "enc_width" // channels of the first stage (64 in ResNet)
-	ParamEncNorm  = "enc_norm"  // "batch", "layer" or "none"
-	ParamEncStem  = "enc_stem"  // stem kernel size (7 in ResNet)
+	ParamEncDepth    = "enc_depth"     // ResNet depth: 10, 18, 34 (basic) or 50, 101 (bottleneck)
+	ParamEncWidth    = "enc_width"     // channels of the first stage (64 in ResNet)
+	ParamEncNorm     = "enc_norm"      // "batch", "layer" or "none"
+	ParamEncStem     = "enc_stem"      // stem kernel size (7 in ResNet)
+	ParamEncStemPool = "enc_stem_pool" // stem downsampling: "max" (conv then max-pool, ResNet) or "s2d" (space-to-depth then conv)
 
 	ParamDModel   = "d_model"
 	ParamNumHeads = "num_heads"
@@ -80,10 +81,11 @@ func Defaults() map[string]any {
 		ParamImageChannels: 1,
 		ParamViews:         2,
 
-		ParamEncDepth: 10,
-		ParamEncWidth: 16,
-		ParamEncNorm:  "batch",
-		ParamEncStem:  3,
+		ParamEncDepth:    10,
+		ParamEncWidth:    16,
+		ParamEncNorm:     "batch",
+		ParamEncStem:     3,
+		ParamEncStemPool: "s2d",
 
 		ParamDModel:   128,
 		ParamNumHeads: 4,
@@ -126,7 +128,7 @@ var Presets = map[string]map[string]any{
 	// paper: the reference sizes (GPU). ResNet-101 at 224 px, 768-d.
 	"paper": {
 		ParamImageSize: 224, ParamImageResize: 256, ParamImageChannels: 3,
-		ParamEncDepth: 101, ParamEncWidth: 64, ParamEncStem: 7,
+		ParamEncDepth: 101, ParamEncWidth: 64, ParamEncStem: 7, ParamEncStemPool: "max",
 		ParamDModel: 768, ParamNumHeads: 12, ParamFFNDim: 1024, ParamMemoryDim: 1024,
 		ParamGraphLayers: 2, ParamGraphHeads: 6, ParamFusionLayers: 2, ParamFusionHeads: 16,
 		ParamDiagLayers: 2, ParamDecLayers: 12, ParamMaxLen: 60,
@@ -173,7 +175,7 @@ func Configure(store *model.Store, preset, extra string) error {
 type Config struct {
 	ImageSize, ImageResize, Channels, Views int
 	EncDepth, EncWidth, EncStem             int
-	EncNorm                                 string
+	EncNorm, EncStemPool                    string
 	D, Heads, FFN                           int
 	Dropout                                 float64
 	UseGraph                                bool
@@ -200,6 +202,7 @@ func ReadConfig(store *model.Store) Config {
 		EncWidth:       model.GetParamOr(s, ParamEncWidth, 16),
 		EncStem:        model.GetParamOr(s, ParamEncStem, 3),
 		EncNorm:        model.GetParamOr(s, ParamEncNorm, "batch"),
+		EncStemPool:    model.GetParamOr(s, ParamEncStemPool, "max"),
 		D:              model.GetParamOr(s, ParamDModel, 128),
 		Heads:          model.GetParamOr(s, ParamNumHeads, 4),
 		FFN:            model.GetParamOr(s, ParamFFNDim, 256),
@@ -241,6 +244,7 @@ func Validate(store *model.Store) error {
 	check(c.EncWidth >= 4, "%s=%d: must be >= 4", ParamEncWidth, c.EncWidth)
 	check(c.EncStem%2 == 1 && c.EncStem >= 1, "%s=%d: must be odd", ParamEncStem, c.EncStem)
 	check(c.EncNorm == "batch" || c.EncNorm == "layer" || c.EncNorm == "none", "%s=%q: must be batch, layer or none", ParamEncNorm, c.EncNorm)
+	check(c.EncStemPool == "max" || c.EncStemPool == "s2d", "%s=%q: must be max or s2d", ParamEncStemPool, c.EncStemPool)
 	check(c.D >= 8, "%s=%d: must be >= 8", ParamDModel, c.D)
 	check(c.Heads >= 1 && c.D%c.Heads == 0, "%s=%d: must divide %s=%d", ParamNumHeads, c.Heads, ParamDModel, c.D)
 	check(c.GraphHeads >= 1 && c.D%c.GraphHeads == 0, "%s=%d: must divide %s=%d", ParamGraphHeads, c.GraphHeads, ParamDModel, c.D)

@@ -60,7 +60,7 @@ func AttentionOverlay(path string, img image.Image, weights []float32, gridH, gr
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, W, 0, H
 	imgW := 4.5 * vg.Inch
 	imgH := imgW * vg.Length(H/W)
-	return save(path, imgW+1.2*vg.Inch, imgH+0.6*vg.Inch, func(c draw.Canvas) {
+	return save(path, imgW+1.5*vg.Inch, imgH+0.6*vg.Inch, func(c draw.Canvas) {
 		withColorBar(c, p, cm, "attention")
 	})
 }

@@ -56,6 +56,22 @@ func Bars(path, title, ylabel string, bars []Bar) error {
 	p.Title.Text = title
 	p.Y.Label.Text = ylabel
 	p.X.Tick.Marker = labelTicks{labels: groups}
+	longest, longestLabel := 0, ""
+	for _, g := range groups {
+		if len(g) > longest {
+			longest, longestLabel = len(g), g
+		}
+	}
+	var leftPad, extraH vg.Length
+	if len(groups)*longest > 60 { // labels would overlap: slant them
+		p.X.Tick.Label.Rotation = math.Pi / 4
+		p.X.Tick.Label.XAlign = draw.XRight
+		p.X.Tick.Label.YAlign = draw.YTop
+		// The first label reaches left of the axis, beyond what gonum reserves.
+		slant := p.X.Tick.Label.Width(longestLabel) * 0.7071
+		leftPad = max(0, slant-0.6*vg.Inch)
+		extraH = slant * 0.5
+	}
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = true
 	const groupWidth = 0.8
@@ -75,12 +91,23 @@ func Bars(path, title, ylabel string, bars []Bar) error {
 		p.Legend.Add(name, gb)
 	}
 	p.X.Min, p.X.Max = -0.6, float64(len(groups))-0.4
-	// Head room for the legend above the tallest whisker.
+	// Few names: the legend sits top right, above the tallest whisker. Many:
+	// it goes in a column right of the plot.
 	top := 0.0
 	for _, b := range bars {
 		top = math.Max(top, b.Mean+b.Std)
 	}
-	if top > 0 {
+	var legendW vg.Length
+	if len(names) > 3 {
+		for _, n := range names {
+			legendW = max(legendW, p.Legend.TextStyle.Width(n))
+		}
+		legendW += p.Legend.ThumbnailWidth + 0.25*vg.Inch
+		p.Legend.XOffs = legendW
+		if top > 0 {
+			p.Y.Max = top * 1.05
+		}
+	} else if top > 0 {
 		p.Y.Max = top * 1.2
 	}
 	if p.Y.Min > 0 {
@@ -90,7 +117,9 @@ func Bars(path, title, ylabel string, bars []Bar) error {
 	if extra := vg.Length(len(bars)) * 0.12 * vg.Inch; extra > 2*vg.Inch {
 		width += extra - 2*vg.Inch
 	}
-	return save(path, width, DefaultHeight, p.Draw)
+	return save(path, width+leftPad+legendW, DefaultHeight+extraH, func(c draw.Canvas) {
+		p.Draw(draw.Crop(c, leftPad, -legendW, 0, 0))
+	})
 }
 
 // groupedBars draws bars of one name, centred at x in data units, with

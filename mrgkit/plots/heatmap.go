@@ -2,6 +2,7 @@ package plots
 
 import (
 	"math"
+	"strconv"
 
 	"github.com/pkg/errors"
 	"gonum.org/v1/plot"
@@ -86,7 +87,7 @@ func Heatmap(path, title string, m [][]float64, rowLabels, colLabels []string) e
 // withColorBar draws p on the left of c and a vertical colour bar for cm,
 // aligned with p's data area, on the right.
 func withColorBar(c draw.Canvas, p *plot.Plot, cm palette.ColorMap, label string) {
-	const barArea = 1.0 * vg.Inch
+	const barArea = 1.3 * vg.Inch
 	main := draw.Crop(c, 0, -barArea, 0, 0)
 	p.Draw(main)
 	da := p.DataCanvas(main)
@@ -94,8 +95,9 @@ func withColorBar(c draw.Canvas, p *plot.Plot, cm palette.ColorMap, label string
 	bar.HideX()
 	bar.Y.Padding = 0
 	bar.Y.Label.Text = label
+	bar.Y.Tick.Marker = preciseTicks{}
 	bar.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
-	bc := draw.Crop(c, c.Max.X-c.Min.X-barArea+0.15*vg.Inch, -0.45*vg.Inch, 0, 0)
+	bc := draw.Crop(c, c.Max.X-c.Min.X-barArea+0.1*vg.Inch, -0.3*vg.Inch, 0, 0)
 	bc.Min.Y, bc.Max.Y = da.Min.Y, da.Max.Y
 	bar.Draw(bc)
 }
@@ -107,3 +109,30 @@ func (g matrixGrid) Dims() (c, r int)   { return len(g[0]), len(g) }
 func (g matrixGrid) Z(c, r int) float64 { return g[len(g)-1-r][c] }
 func (g matrixGrid) X(c int) float64    { return float64(c) }
 func (g matrixGrid) Y(r int) float64    { return float64(r) }
+
+// preciseTicks are gonum's default ticks labelled with enough decimals to
+// tell them apart over narrow ranges (e.g. attention weights 0.0371–0.0378).
+type preciseTicks struct{}
+
+func (preciseTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	// Decimals enough for the spacing of the labelled ticks.
+	var labelled []float64
+	for _, t := range ticks {
+		if t.Label != "" {
+			labelled = append(labelled, t.Value)
+		}
+	}
+	digits := 1
+	if len(labelled) > 1 {
+		if d := labelled[1] - labelled[0]; d > 0 {
+			digits = int(math.Max(0, math.Ceil(-math.Log10(d)-1e-9)))
+		}
+	}
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', digits, 64)
+		}
+	}
+	return ticks
+}

@@ -32,6 +32,11 @@ func ReadLog(path string) ([]LogRecord, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, "plots: reading training log")
 	}
+	return ParseLog(path, data)
+}
+
+// ParseLog is ReadLog on the log's bytes; name is used in errors.
+func ParseLog(name string, data []byte) ([]LogRecord, error) {
 	var recs []LogRecord
 	lines := bytes.Split(data, []byte("\n"))
 	for i, line := range lines {
@@ -45,7 +50,7 @@ func ReadLog(path string) ([]LogRecord, error) {
 			if i == len(lines)-1 {
 				break // partial final line (no newline) of an interrupted run
 			}
-			return nil, errors.Errorf("plots: %s:%d: not a JSON object: %v", path, lineNo, err)
+			return nil, errors.Errorf("plots: %s:%d: not a JSON object: %v", name, lineNo, err)
 		}
 		rec := LogRecord{Values: map[string]float64{}}
 		for k, v := range raw {
@@ -53,7 +58,7 @@ func ReadLog(path string) ([]LogRecord, error) {
 			case "kind", "split":
 				var s string
 				if err := json.Unmarshal(v, &s); err != nil {
-					return nil, errors.Errorf("plots: %s:%d: field %q is not a string", path, lineNo, k)
+					return nil, errors.Errorf("plots: %s:%d: field %q is not a string", name, lineNo, k)
 				}
 				if k == "kind" {
 					rec.Kind = s
@@ -113,21 +118,7 @@ func LossCurves(logPath, outDir string) ([]string, error) {
 	if len(steps) == 0 && len(epochs) == 0 {
 		return nil, errors.Errorf("plots: %s has no step or epoch lines", logPath)
 	}
-	stepIDs := make([]int, 0, len(steps))
-	for s := range steps {
-		stepIDs = append(stepIDs, s)
-	}
-	sort.Ints(stepIDs)
-	stepSeries := func(key string) Series {
-		s := Series{Name: key}
-		for _, id := range stepIDs {
-			if v, ok := steps[id].Values[key]; ok && finite(v) {
-				s.X = append(s.X, float64(id))
-				s.Y = append(s.Y, v)
-			}
-		}
-		return s
-	}
+	stepSeries := func(key string) Series { return StepSeries(recs, key) }
 	var written []string
 	write := func(name string, f func(path string) error) error {
 		paths, err := Both(filepath.Join(outDir, name), f)
@@ -136,12 +127,7 @@ func LossCurves(logPath, outDir string) ([]string, error) {
 	}
 
 	// Loss per step, plus validation loss at the end of each epoch.
-	var loss []Series
-	for _, k := range lossKeys {
-		if s := stepSeries(k); len(s.X) > 0 {
-			loss = append(loss, s)
-		}
-	}
+	loss := LossSeries(recs)
 	valLoss := Series{Name: "val loss"}
 	for _, k := range sortedEpochKeys(epochs, "val") {
 		r := epochs[epochKey{"val", k}]
@@ -184,7 +170,7 @@ func LossCurves(logPath, outDir string) ([]string, error) {
 		keys := map[string]bool{}
 		for _, e := range ids {
 			for k := range epochs[epochKey{split, e}].Values {
-				if k != "loss" && !strings.HasPrefix(k, "sec") {
+				if isMetricKey(k) {
 					keys[k] = true
 				}
 			}
@@ -225,6 +211,48 @@ func LossCurves(logPath, outDir string) ([]string, error) {
 	return written, nil
 }
 
+// StepSeries returns value key of the "step" records against the step
+// number, in step order; a step logged twice (a resumed run) keeps its last
+// value, and non-finite values are skipped. Name is key.
+func StepSeries(recs []LogRecord, key string) Series {
+	last := map[int]float64{}
+	for _, r := range recs {
+		if r.Kind != "step" {
+			continue
+		}
+		if v, ok := r.Values[key]; ok {
+			last[r.Step] = v
+		} else {
+			delete(last, r.Step)
+		}
+	}
+	ids := make([]int, 0, len(last))
+	for id := range last {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	s := Series{Name: key}
+	for _, id := range ids {
+		if v := last[id]; finite(v) {
+			s.X = append(s.X, float64(id))
+			s.Y = append(s.Y, v)
+		}
+	}
+	return s
+}
+
+// LossSeries returns the per-step loss series present in recs (total loss
+// and its components), in legend order.
+func LossSeries(recs []LogRecord) []Series {
+	var out []Series
+	for _, k := range lossKeys {
+		if s := StepSeries(recs, k); len(s.X) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // epochKey identifies one epoch line: a split at an epoch.
 type epochKey struct {
 	split string
@@ -240,6 +268,19 @@ func sortedEpochKeys(m map[epochKey]LogRecord, split string) []int {
 	}
 	sort.Ints(out)
 	return out
+}
+
+// isMetricKey tells the per-epoch metric keys plotted by LossCurves from
+// bookkeeping (loss, timings) and the CE precision/recall companions of the
+// F1 scores (only F1 is plotted).
+func isMetricKey(k string) bool {
+	switch {
+	case k == "loss", strings.Contains(k, "sec"), strings.HasSuffix(k, "_time"):
+		return false
+	case strings.HasPrefix(k, "ce_"):
+		return strings.HasSuffix(k, "_f1")
+	}
+	return true
 }
 
 // knownMetrics fixes the legend order of the usual metrics; others follow

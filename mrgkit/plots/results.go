@@ -93,20 +93,32 @@ func MeanStd(cells []ResultCell) []Bar {
 	return bars
 }
 
-// AblationBars reads results.json and writes into outDir, as PNG and SVG,
-// "ablation_nlg" (report metrics) and "ablation_ce" (clinical-efficacy
-// metrics, keys starting with "ce_"): mean ± std over seeds per
-// configuration. It returns the written paths.
+// AblationBars reads results.json and writes CellBars(cells, outDir,
+// "ablation").
 func AblationBars(resultsPath, outDir string) ([]string, error) {
 	cells, err := ReadResults(resultsPath)
 	if err != nil {
 		return nil, err
 	}
+	paths, err := CellBars(cells, outDir, "ablation")
+	if err != nil {
+		return paths, errors.Wrapf(err, "plots: %s", resultsPath)
+	}
+	return paths, nil
+}
+
+// CellBars writes into outDir, as PNG and SVG, "<prefix>_nlg" (report
+// metrics) and "<prefix>_ce" (clinical-efficacy F1 scores, keys "ce_*_f1"):
+// mean ± std over seeds per configuration. It returns the written paths.
+func CellBars(cells []ResultCell, outDir, prefix string) ([]string, error) {
 	var nlg, ce []Bar
 	for _, b := range MeanStd(cells) {
-		if strings.HasPrefix(b.Group, "ce_") {
-			ce = append(ce, b)
-		} else {
+		switch {
+		case strings.HasPrefix(b.Group, "ce_"):
+			if strings.HasSuffix(b.Group, "_f1") {
+				ce = append(ce, b)
+			}
+		case isMetricKey(b.Group):
 			nlg = append(nlg, b)
 		}
 	}
@@ -115,8 +127,8 @@ func AblationBars(resultsPath, outDir string) ([]string, error) {
 		name, title, ylabel string
 		bars                []Bar
 	}{
-		{"ablation_nlg", "Report metrics (mean ± std over seeds)", "score", nlg},
-		{"ablation_ce", "Clinical efficacy (mean ± std over seeds)", "F1", ce},
+		{prefix + "_nlg", "Report metrics (mean ± std over seeds)", "score", nlg},
+		{prefix + "_ce", "Clinical efficacy (mean ± std over seeds)", "F1", ce},
 	} {
 		if len(fig.bars) == 0 {
 			continue
@@ -130,7 +142,7 @@ func AblationBars(resultsPath, outDir string) ([]string, error) {
 		}
 	}
 	if len(written) == 0 {
-		return nil, errors.Errorf("plots: %s: no finite metric values", resultsPath)
+		return nil, errors.New("no finite metric values")
 	}
 	return written, nil
 }

@@ -52,7 +52,10 @@ func SaveCheckpoint(store *model.Store, dir string, state *State) error {
 		return errors.Wrapf(err, "writing checkpoint into %s", tmp)
 	}
 	if state != nil {
-		b, _ := json.MarshalIndent(state, "", "  ")
+		b, err := json.MarshalIndent(state, "", "  ")
+		if err != nil {
+			return errors.Wrap(err, "encoding checkpoint state")
+		}
 		if err := os.WriteFile(filepath.Join(tmp, stateFile), b, 0o644); err != nil {
 			return errors.Wrap(err, "writing checkpoint state")
 		}

@@ -5,6 +5,8 @@
 package train
 
 import (
+	"strings"
+
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/pkg/errors"
 
@@ -19,7 +21,7 @@ const (
 	ParamCheckpointEvery = "checkpoint_every" // steps between checkpoints (0: epoch ends only)
 	ParamValBeam         = "val_beam"         // beam width of per-epoch validation
 	ParamValLimit        = "val_limit"        // validation batches per epoch (0: all)
-	ParamSelectMetric    = "select_metric"    // validation metric for model selection
+	ParamSelectMetric    = "select_metric"    // validation metric(s) for model selection, "+"-separated keys are summed
 	ParamRotateDeg       = "rotate_deg"       // training augmentation
 	ParamVocabThreshold  = "vocab_threshold"  // 0: the dataset's default (3 IU, 10 MIMIC)
 	ParamMinGenLen       = "min_gen_len"      // minimum generated words
@@ -34,7 +36,7 @@ func Defaults() map[string]any {
 		ParamCheckpointEvery: 200,
 		ParamValBeam:         1,
 		ParamValLimit:        0,
-		ParamSelectMetric:    "BLEU_4",
+		ParamSelectMetric:    "BLEU_4+ce_micro_f1",
 		ParamRotateDeg:       5.0,
 		ParamVocabThreshold:  0,
 		ParamMinGenLen:       3,
@@ -90,4 +92,17 @@ func validate(store *model.Store) error {
 		return errors.Errorf("%s must be >= 0", ParamWarmupSteps)
 	}
 	return nil
+}
+
+// PresetParams returns every hyperparameter (model and training) of a preset.
+func PresetParams(preset string) map[string]any {
+	store := model.NewStore()
+	if err := Configure(store, preset, ""); err != nil {
+		return nil
+	}
+	out := map[string]any{}
+	for k, v := range store.IterParams() {
+		out[strings.TrimPrefix(k, "/")] = v
+	}
+	return out
 }

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
@@ -52,10 +52,17 @@ type Options struct {
 	Quiet     bool            // no per-step progress line
 
 	// Hooks for phase 2 (package distill).
-	Prepare   func(store *model.Store, vocab *data.Vocab) error // after configuration, before compiling
-	StepGraph StepGraphFn                                       // default: TeacherStepGraph(AdamW{})
-	LossNames []string                                          // names of the loss parts; default lm_loss, cls_loss
-	Kind      string                                            // "teacher" (default) or "student", recorded in run.json
+	Prepare     func(store *model.Store, vocab *data.Vocab) error // after configuration, before compiling
+	StepGraph   StepGraphFn                                       // default: TeacherStepGraph(AdamW{})
+	LossNames   []string                                          // names of the loss parts; default lm_loss, cls_loss
+	Kind        string                                            // "teacher" (default) or "student", recorded in run.json
+	Vocab       *data.Vocab                                       // use this vocabulary (a student uses its teacher's)
+	ExtraParams map[string]any                                    // extra hyperparameters (with defaults) that -set may change
+	Teacher     string                                            // recorded in run.json
+	// InitEncoder is a GoMLX checkpoint directory (e.g. another run's best/,
+	// or converted ImageNet weights) whose /model/encoder/... variables
+	// initialise a new run's visual encoder. Ignored on resume.
+	InitEncoder string
 }
 
 // RunInfo is written to run.json.
@@ -208,10 +215,14 @@ func Train(opts Options) (sum *Summary, err error) {
 		if opts.Preset == "" {
 			opts.Preset = "cpu"
 		}
+		for k, v := range opts.ExtraParams {
+			store.RootScope().SetParam(k, v)
+		}
 		if err := Configure(store, opts.Preset, opts.Set); err != nil {
 			return nil, err
 		}
-		state = &State{Epoch: 1, BestScore: math.Inf(-1)}
+		state = &State{Epoch: 1, BestScore: -1} // every selection metric is >= 0
+		vocab = opts.Vocab
 	}
 	threshold := model.GetParamOr(store.RootScope(), ParamVocabThreshold, 0)
 	d, err := LoadData(opts.DataDir, opts.Dataset, opts.ImageRoot, vocab, threshold)
@@ -235,7 +246,7 @@ func Train(opts Options) (sum *Summary, err error) {
 		return nil, errors.Errorf("run vocabulary has %d words but the model was built for %d", d.Vocab.Size(), c.VocabSize)
 	}
 	info := RunInfo{Kind: opts.Kind, DataDir: opts.DataDir, Dataset: opts.Dataset, ImageRoot: d.ImageRoot,
-		Preset: model.GetParamOr(root, mrgmodel.ParamPreset, ""), Set: opts.Set, Backend: be.Name()}
+		Preset: model.GetParamOr(root, mrgmodel.ParamPreset, ""), Set: opts.Set, Backend: be.Name(), Teacher: opts.Teacher}
 	if info.Kind == "" {
 		info.Kind = "teacher"
 	}
@@ -261,6 +272,13 @@ func Train(opts Options) (sum *Summary, err error) {
 		if err := setCooccurrence(store, d.Ann.Train); err != nil {
 			return nil, err
 		}
+	}
+	if !resuming && opts.InitEncoder != "" {
+		n, err := InitEncoder(store, opts.InitEncoder)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(opts.Progress, "initialised %d encoder variables from %s\n", n, opts.InitEncoder)
 	}
 	if opts.Prepare != nil {
 		if err := opts.Prepare(store, d.Vocab); err != nil {
@@ -396,9 +414,9 @@ func Train(opts Options) (sum *Summary, err error) {
 			rec[k] = v
 		}
 		logW.Write(rec)
-		score, ok := res.Flat[selectMetric]
-		if !ok {
-			return nil, errors.Errorf("%s=%q is not a validation metric", ParamSelectMetric, selectMetric)
+		score, err := SelectionScore(res.Flat, selectMetric)
+		if err != nil {
+			return nil, err
 		}
 		fmt.Fprintf(opts.Progress, "  epoch %d val: BLEU-4 %.4f  ROUGE-L %.4f  CIDEr %.4f  CE micro-F1 %.4f  (%.1fs)\n",
 			state.Epoch, res.Flat["BLEU_4"], res.Flat["ROUGE_L"], res.Flat["CIDEr"], res.Flat["ce_micro_f1"], res.Seconds)
@@ -548,12 +566,13 @@ func eta(secPerStep float64, steps int) string {
 	return d.Round(time.Second).String()
 }
 
-// logWriter appends JSON lines to the run log, tracking its size so that a
-// resumed run can cut the lines written after its checkpoint.
+// logWriter appends JSON lines to the run log, one write per line so that a
+// reader (a live notebook plot) never sees half a line, and tracks the size
+// so that a resumed run can cut the lines written after its checkpoint.
 type logWriter struct {
 	f      *os.File
-	w      *bufio.Writer
 	offset int64
+	err    error
 }
 
 func openLog(path string, offset int64) (*logWriter, error) {
@@ -569,19 +588,23 @@ func openLog(path string, offset int64) (*logWriter, error) {
 		f.Close()
 		return nil, err
 	}
-	return &logWriter{f: f, w: bufio.NewWriter(f), offset: offset}, nil
+	return &logWriter{f: f, offset: offset}, nil
 }
 
 func (l *logWriter) Write(rec map[string]any) {
 	b, _ := json.Marshal(rec)
 	b = append(b, '\n')
-	n, _ := l.w.Write(b)
+	n, err := l.f.Write(b)
 	l.offset += int64(n)
+	if err != nil && l.err == nil {
+		l.err = errors.Wrapf(err, "writing %s", l.f.Name())
+	}
 }
 
+// Flush syncs the log to disk and reports the first write error.
 func (l *logWriter) Flush() error {
-	if err := l.w.Flush(); err != nil {
-		return err
+	if l.err != nil {
+		return l.err
 	}
 	return l.f.Sync()
 }
@@ -628,6 +651,54 @@ func LoadRun(dir string) (*model.Store, *data.Vocab, *RunInfo, error) {
 			return nil, nil, nil, err
 		}
 	}
-	_ = strings.TrimSpace
 	return store, vocab, &info, nil
+}
+
+// EncoderPrefix is the store path of the visual encoder's variables.
+const EncoderPrefix = "/" + mrgmodel.ScopeName + "/encoder/"
+
+// InitEncoder copies the visual-encoder variables (EncoderPrefix) of the
+// GoMLX checkpoint in dir into store, before the model graph is built, and
+// returns how many it copied. The checkpoint is a directory written by GoMLX's
+// checkpoint package (checkpoint-*.json + .bin), such as RUN/best or weights
+// converted from another framework under the same variable names.
+func InitEncoder(store *model.Store, dir string) (int, error) {
+	src := model.NewStore()
+	if _, err := checkpoint.Load(src).Dir(dir).Immediate().Done(); err != nil {
+		return 0, errors.Wrapf(err, "reading encoder weights from %s", dir)
+	}
+	n := 0
+	for v := range src.IterVariables() {
+		p := v.Path()
+		if !strings.HasPrefix(p, EncoderPrefix) {
+			continue
+		}
+		value, err := v.Value()
+		if err != nil {
+			return 0, err
+		}
+		scope, name := model.SplitPath(p)
+		if _, err := store.Scope(scope).CreateVariable(name, value); err != nil {
+			return 0, errors.Wrapf(err, "encoder weight %s", p)
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, errors.Errorf("%s has no variables under %s", dir, EncoderPrefix)
+	}
+	return n, nil
+}
+
+// SelectionScore evaluates the model-selection metric: one validation
+// metric name, or several joined by "+" (summed), e.g. "BLEU_4+ce_micro_f1".
+func SelectionScore(metrics map[string]float64, expr string) (float64, error) {
+	var sum float64
+	for _, k := range strings.Split(expr, "+") {
+		v, ok := metrics[strings.TrimSpace(k)]
+		if !ok {
+			return 0, errors.Errorf("%s=%q: %q is not a validation metric", ParamSelectMetric, expr, k)
+		}
+		sum += v
+	}
+	return sum, nil
 }

@@ -5,40 +5,73 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
+	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 )
 
 const tinySet = "vocab_threshold=1;val_beam=1;checkpoint_every=3;epochs=2"
 
 func TestTrainTinyEndToEnd(t *testing.T) {
-	dir := t.TempDir()
-	makeFixture(t, dir, 16, 4, 4, 40)
-	be, err := backend.New("go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var log bytes.Buffer
-	run := filepath.Join(dir, "run")
-	sum, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: run, Progress: &log, Backend: be, Quiet: true})
-	if err != nil {
-		t.Fatalf("train: %v\n%s", err, log.String())
-	}
-	t.Log(log.String())
-	if sum.Steps != 8 {
-		t.Errorf("steps = %d, want 8 (2 epochs x 16/4)", sum.Steps)
-	}
-	for _, f := range []string{LogFile, VocabFile, RunInfoFile, BestDir, CkptDir} {
-		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
-			t.Errorf("missing %s: %v", f, err)
-		}
-	}
-	if _, _, _, err := LoadRun(run); err != nil {
-		t.Errorf("LoadRun: %v", err)
+	for _, cfg := range fixture.Backends(t) {
+		t.Run(cfg, func(t *testing.T) {
+			dir := t.TempDir()
+			fixture.Write(t, dir, 16, 4, 4, 40)
+			be, err := backend.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var log bytes.Buffer
+			run := filepath.Join(dir, "run")
+			sum, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: run, Progress: &log, Backend: be, Quiet: true})
+			if err != nil {
+				t.Fatalf("train: %v\n%s", err, log.String())
+			}
+			if sum.Steps != 8 {
+				t.Errorf("steps = %d, want 8 (2 epochs x 16/4)", sum.Steps)
+			}
+			for _, f := range []string{LogFile, VocabFile, RunInfoFile, BestDir, CkptDir} {
+				if _, err := os.Stat(filepath.Join(run, f)); err != nil {
+					t.Errorf("missing %s: %v", f, err)
+				}
+			}
+			recs, err := os.ReadFile(filepath.Join(run, LogFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := bytes.Count(recs, []byte(`"kind":"step"`)); n != 8 {
+				t.Errorf("log has %d step lines, want 8", n)
+			}
+			if n := bytes.Count(recs, []byte(`"kind":"epoch"`)); n != 2 {
+				t.Errorf("log has %d epoch lines, want 2", n)
+			}
+			res, err := EvaluateRun(run, EvalOptions{Split: "test", Backend: be})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Studies) != 4 {
+				t.Errorf("evaluated %d test studies, want 4", len(res.Studies))
+			}
+			for _, f := range []string{ReportsFile, MetricsFile} {
+				if _, err := os.Stat(filepath.Join(run, "eval_test", f)); err != nil {
+					t.Errorf("missing eval output %s", f)
+				}
+			}
+			img := filepath.Join(dir, "images", "s000", "0.png")
+			g, err := GenerateStudy(run, []string{img}, mrgmodel.DefaultDecodeOptions(), be, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(g.Labels) != 14 {
+				t.Errorf("GenerateStudy gave %d labels, want 14", len(g.Labels))
+			}
+		})
 	}
 }
 
@@ -46,7 +79,7 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 // it, and compares every variable with an uninterrupted run.
 func TestResumeIsBitIdentical(t *testing.T) {
 	dir := t.TempDir()
-	makeFixture(t, dir, 16, 4, 4, 40)
+	fixture.Write(t, dir, 16, 4, 4, 40)
 	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
@@ -125,4 +158,153 @@ func stripTimes(b []byte) []byte {
 		out = append(append(out, l...), '\n')
 	}
 	return out
+}
+
+func TestTrainBadInput(t *testing.T) {
+	dir := t.TempDir()
+	fixture.Write(t, dir, 8, 4, 4, 40)
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Backend: be, Quiet: true}
+	tests := []struct {
+		name string
+		mod  func(o *Options)
+		want string
+	}{
+		{"unknown preset", func(o *Options) { o.Preset = "huge" }, `unknown preset "huge"`},
+		{"unknown parameter", func(o *Options) { o.Set = "learning_rat=1" }, "learning_rat"},
+		{"bad value", func(o *Options) { o.Set = "d_model=30;num_heads=4" }, "num_heads"},
+		{"no annotation", func(o *Options) { o.DataDir = t.TempDir() }, "no annotation.json"},
+		{"unknown dataset", func(o *Options) { o.Dataset = "chexpert" }, "chexpert"},
+		{"NaN loss", func(o *Options) { o.Set = tinySet + ";lr=1e30;warmup_steps=0;clip_grad=0" }, "loss is"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := base
+			o.Out = filepath.Join(t.TempDir(), "run")
+			tc.mod(&o)
+			_, err := Train(o)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCorruptCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	fixture.Write(t, dir, 8, 4, 4, 40)
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: run, Backend: be, Quiet: true, MaxSteps: 3}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(run, CkptDir, "*.bin"))
+	if len(files) == 0 {
+		t.Fatal("no checkpoint binary written")
+	}
+	if err := os.WriteFile(files[0], []byte("garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Train(Options{DataDir: dir, Dataset: "toycxr", Out: run, Backend: be, Quiet: true})
+	if err == nil || !strings.Contains(err.Error(), "checkpoint") {
+		t.Fatalf("resume from a corrupted checkpoint: %v", err)
+	}
+	if _, _, _, err := LoadRun(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "not a trained run") {
+		t.Errorf("LoadRun(missing) = %v", err)
+	}
+}
+
+// TestInitEncoder starts a run's encoder from another run's checkpoint and
+// checks that the first graph uses those weights (a shape mismatch fails).
+func TestInitEncoder(t *testing.T) {
+	dir := t.TempDir()
+	fixture.Write(t, dir, 8, 4, 4, 40)
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := filepath.Join(dir, "a")
+	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: a, Backend: be, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	store := model.NewStore()
+	if err := Configure(store, "tiny", ""); err != nil {
+		t.Fatal(err)
+	}
+	n, err := InitEncoder(store, filepath.Join(a, BestDir))
+	if err != nil || n < 5 {
+		t.Fatalf("InitEncoder: %d variables, %v", n, err)
+	}
+	src, _, err := LoadCheckpoint(filepath.Join(a, BestDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := range store.IterVariables() {
+		if !tensorsEqual(v.MustValue(), src.GetVariable(v.Path()).MustValue()) {
+			t.Errorf("%s not copied", v.Path())
+		}
+	}
+	// Wider encoder: the copied weights do not fit; training must say so.
+	_, err = Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet + ";enc_width=16", Out: filepath.Join(dir, "b"),
+		Backend: be, Quiet: true, InitEncoder: filepath.Join(a, BestDir)})
+	if err == nil {
+		t.Error("an encoder checkpoint of the wrong width was accepted")
+	}
+	if _, err := InitEncoder(store, filepath.Join(dir, "nothing")); err == nil {
+		t.Error("missing weights directory accepted")
+	}
+}
+
+func TestSelectionScore(t *testing.T) {
+	m := map[string]float64{"BLEU_4": 0.25, "ce_micro_f1": 0.5}
+	for _, tc := range []struct {
+		expr string
+		want float64
+		ok   bool
+	}{{"BLEU_4", 0.25, true}, {"BLEU_4+ce_micro_f1", 0.75, true}, {"BLEU_4 + ce_micro_f1", 0.75, true}, {"CIDEr", 0, false}, {"BLEU_4+", 0, false}} {
+		got, err := SelectionScore(m, tc.expr)
+		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {
+			t.Errorf("SelectionScore(%q) = %g, %v; want %g (ok=%v)", tc.expr, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestGenerateRealIUStudies writes reports for the two real IU X-Ray studies
+// (512x512 RGB PNGs) with a model trained on the small fixture.
+func TestGenerateRealIUStudies(t *testing.T) {
+	shared := fixture.Shared(t, "data/iu_xray/images/CXR1900_IM-0584/0.png")
+	dir := t.TempDir()
+	fixture.Write(t, dir, 8, 4, 4, 40)
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: "vocab_threshold=1;epochs=1", Out: run, Backend: be, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, study := range []string{"CXR1900_IM-0584", "CXR7_IM-2263"} {
+		imgs := []string{filepath.Join(shared, "data/iu_xray/images", study, "0.png"), filepath.Join(shared, "data/iu_xray/images", study, "1.png")}
+		res, err := GenerateStudy(run, imgs, mrgmodel.DefaultDecodeOptions(), be, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", study, err)
+		}
+		if strings.TrimSpace(res.Report) == "" || len(res.Labels) != 14 {
+			t.Errorf("%s: report %q, %d labels", study, res.Report, len(res.Labels))
+		}
+	}
+	// A file that is not an image is refused with its name.
+	bad := filepath.Join(dir, "bad.png")
+	if err := os.WriteFile(bad, []byte("not a png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := GenerateStudy(run, []string{bad}, mrgmodel.DefaultDecodeOptions(), be, nil); err == nil || !strings.Contains(err.Error(), "bad.png") {
+		t.Errorf("corrupt image: %v", err)
+	}
 }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -89,6 +90,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
+}
+
+// writeJSON prints v as indented JSON (HTML characters unescaped).
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func main() {

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/mrgkit/mrgkit/mrgkit/backend"
+	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
+	"github.com/mrgkit/mrgkit/mrgkit/train"
+)
+
+func init() {
+	register(verb{name: "train", summary: "train a teacher (phase 1) on a dataset", run: runTrain})
+	register(verb{name: "eval", summary: "generate and score a split with a trained run", run: runEval})
+	register(verb{name: "generate", summary: "write the report of one study's X-ray image(s)", run: runGenerate})
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("train", stderr)
+	dataDir := fs.String("data", "", "dataset directory with annotation.json (required)")
+	dataset := fs.String("dataset", "toycxr", "dataset flavour: toycxr, iu_xray or mimic_cxr")
+	images := fs.String("images", "", "image root (default DATA/images)")
+	preset := fs.String("preset", "cpu", "preset: "+strings.Join(mrgmodel.PresetNames(), ", "))
+	set := fs.String("set", "", `hyperparameters, "key=value;key2=value2" (see -params)`)
+	out := fs.String("out", "", "run directory (required; an existing run is resumed)")
+	maxSteps := fs.Int("max-steps", 0, "stop after this many global steps (checkpointed; rerun to resume)")
+	initEnc := fs.String("init-encoder", "", "GoMLX checkpoint directory whose /model/encoder/ weights initialise the encoder (e.g. converted ImageNet weights)")
+	params := fs.Bool("params", false, "list every hyperparameter of the preset with its default and exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *params {
+		return printParams(stdout, *preset)
+	}
+	if *dataDir == "" || *out == "" {
+		return usagef("-data and -out are required")
+	}
+	fmt.Fprintln(stderr, backend.Describe())
+	_, err := train.Train(train.Options{DataDir: *dataDir, Dataset: *dataset, ImageRoot: *images, Preset: *preset,
+		Set: *set, Out: *out, Progress: stderr, MaxSteps: *maxSteps, InitEncoder: *initEnc})
+	return err
+}
+
+func printParams(w io.Writer, preset string) error {
+	if _, ok := mrgmodel.Presets[preset]; !ok {
+		return usagef("unknown preset %q (known: %s)", preset, strings.Join(mrgmodel.PresetNames(), ", "))
+	}
+	p := train.PresetParams(preset)
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "%-18s %v\n", k, p[k])
+	}
+	return nil
+}
+
+func decodeFlags(fs interface {
+	Int(string, int, string) *int
+	Float64(string, float64, string) *float64
+}) func() mrgmodel.DecodeOptions {
+	beam := fs.Int("beam", 3, "beam width (1 = greedy)")
+	minLen := fs.Int("min-len", 3, "minimum words")
+	maxLen := fs.Int("max-len", 0, "maximum words (0: the model's)")
+	rep := fs.Float64("repetition-penalty", 1.0, "penalty >= 1 for repeated words")
+	return func() mrgmodel.DecodeOptions {
+		return mrgmodel.DecodeOptions{Beam: *beam, MinLen: *minLen, MaxLen: *maxLen, RepetitionPenalty: *rep}
+	}
+}
+
+func runEval(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval", stderr)
+	run := fs.String("run", "", "run directory (required)")
+	split := fs.String("split", "test", "split: train, val or test")
+	dataDir := fs.String("data", "", "dataset directory (default: the run's)")
+	images := fs.String("images", "", "image root (default: the run's)")
+	out := fs.String("out", "", "output directory (default RUN/eval_SPLIT)")
+	dec := decodeFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *run == "" {
+		return usagef("-run is required")
+	}
+	if *split != "train" && *split != "val" && *split != "test" {
+		return usagef("-split must be train, val or test, got %q", *split)
+	}
+	fmt.Fprintln(stderr, backend.Describe())
+	res, err := train.EvaluateRun(*run, train.EvalOptions{Split: *split, Decode: dec(), DataDir: *dataDir, ImageRoot: *images, Progress: stderr, Out: *out})
+	if err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(map[string]any{"split": res.Split, "studies": len(res.Studies), "metrics": res.Flat}, "", "  ")
+	fmt.Fprintln(stdout, string(b))
+	return nil
+}
+
+func runGenerate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("generate", stderr)
+	run := fs.String("run", "", "run directory (required)")
+	var imgs multiFlag
+	fs.Var(&imgs, "image", "image file (PNG or JPEG); give twice for frontal and lateral")
+	asJSON := fs.Bool("json", false, "print JSON")
+	dec := decodeFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *run == "" || len(imgs) == 0 {
+		return usagef("-run and -image are required")
+	}
+	res, err := train.GenerateStudy(*run, imgs, dec(), nil, stderr)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		fmt.Fprintln(stdout, string(b))
+		return nil
+	}
+	fmt.Fprintln(stdout, res.Report)
+	if len(res.Labels) > 0 {
+		fmt.Fprintln(stdout, "\npredicted findings:")
+		for _, o := range chexpert.Observations {
+			s, ok := res.Labels[o]
+			if !ok {
+				continue
+			}
+			fmt.Fprintf(stdout, "  %-27s %-9s p(positive)=%.2f\n", o, s, res.PositiveP[o])
+		}
+	}
+	return nil
+}
+
+// multiFlag collects a repeated string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }

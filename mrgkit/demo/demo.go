@@ -1,0 +1,337 @@
+// Package demo is `mrg demo`: synthetic data, a teacher, a distilled
+// student, their test metrics beside constant-report baselines, and the
+// figures — the kit's end-to-end run in minutes on a laptop CPU.
+package demo
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/backend"
+	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	"github.com/mrgkit/mrgkit/mrgkit/data"
+	"github.com/mrgkit/mrgkit/mrgkit/distill"
+	"github.com/mrgkit/mrgkit/mrgkit/eval"
+	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
+	"github.com/mrgkit/mrgkit/mrgkit/plots"
+	"github.com/mrgkit/mrgkit/mrgkit/toycxr"
+	"github.com/mrgkit/mrgkit/mrgkit/train"
+)
+
+// Options configures Run.
+type Options struct {
+	Quick      bool   // small data, tiny preset: seconds (tests)
+	DataDir    string // synthetic data (generated if absent); default data/toycxr (data/toycxr_small when Quick)
+	Out        string // runs; default runs/demo (runs/demo_quick)
+	Figures    string // default figures/demo (figures/demo_quick)
+	TeacherSet string // extra -set for the teacher
+	StudentSet string // extra -set for the student
+	Progress   io.Writer
+	Backend    compute.Backend
+}
+
+// Row is one line of the demo's table.
+type Row struct {
+	Name    string             `json:"name"`
+	Metrics map[string]float64 `json:"metrics"`
+}
+
+// Summary is written to OUT/summary.json.
+type Summary struct {
+	Rows    []Row              `json:"rows"`
+	Figures []string           `json:"figures"`
+	Seconds map[string]float64 `json:"seconds"`
+	Backend string             `json:"backend"`
+}
+
+// Settings of the demo's runs (on top of the preset).
+const (
+	teacherSet      = "epochs=6;val_limit=6"
+	studentSet      = "epochs=6;val_limit=6;kd_adaptive=true"
+	quickTeacherSet = "epochs=2;vocab_threshold=2"
+	quickStudentSet = "epochs=2;kd_adaptive=true"
+)
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	if b == "" {
+		return a
+	}
+	return a + ";" + b
+}
+
+// Run runs the demo.
+func Run(opts Options) (*Summary, error) {
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	suffix, preset := "", "cpu"
+	tset, sset := teacherSet, studentSet
+	dcfg := toycxr.DefaultConfig()
+	decode := mrgmodel.DefaultDecodeOptions()
+	if opts.Quick {
+		suffix, preset = "_quick", "tiny"
+		tset, sset = quickTeacherSet, quickStudentSet
+		dcfg = toycxr.SmallConfig()
+		decode.Beam = 1
+	}
+	if opts.DataDir == "" {
+		opts.DataDir = filepath.Join("data", "toycxr"+strings.Replace(suffix, "_quick", "_small", 1))
+	}
+	if opts.Out == "" {
+		opts.Out = filepath.Join("runs", "demo"+suffix)
+	}
+	if opts.Figures == "" {
+		opts.Figures = filepath.Join("figures", "demo"+suffix)
+	}
+	be := opts.Backend
+	var err error
+	if be == nil {
+		if be, err = backend.Shared(); err != nil {
+			return nil, err
+		}
+	}
+	sum := &Summary{Seconds: map[string]float64{}, Backend: be.Name()}
+	p := opts.Progress
+	fmt.Fprintf(p, "mrg demo: %s\n", backend.Describe())
+	start := time.Now()
+
+	// 1. Data.
+	t0 := time.Now()
+	if _, err := os.Stat(filepath.Join(opts.DataDir, "annotation.json")); err != nil {
+		fmt.Fprintf(p, "[1/5] generating the synthetic dataset in %s\n", opts.DataDir)
+		if err := toycxr.Generate(opts.DataDir, dcfg, p); err != nil {
+			return nil, err
+		}
+	} else {
+		fmt.Fprintf(p, "[1/5] using the synthetic dataset in %s\n", opts.DataDir)
+	}
+	sum.Seconds["data"] = time.Since(t0).Seconds()
+
+	// 2. Teacher.
+	t0 = time.Now()
+	teacher := filepath.Join(opts.Out, "teacher")
+	fmt.Fprintf(p, "[2/5] training the teacher (%s preset) → %s\n", preset, teacher)
+	if _, err := train.Train(train.Options{DataDir: opts.DataDir, Dataset: "toycxr", Preset: preset, Set: join(tset, opts.TeacherSet),
+		Out: teacher, Progress: p, Backend: be}); err != nil {
+		return nil, errors.Wrap(err, "teacher")
+	}
+	sum.Seconds["teacher"] = time.Since(t0).Seconds()
+
+	// 3. Student.
+	t0 = time.Now()
+	student := filepath.Join(opts.Out, "student")
+	fmt.Fprintf(p, "[3/5] distilling the student (adaptive KD) → %s\n", student)
+	if _, err := distill.Distill(distill.Options{Teacher: teacher, Set: join(sset, opts.StudentSet), Out: student, Progress: p, Backend: be}); err != nil {
+		return nil, errors.Wrap(err, "student")
+	}
+	sum.Seconds["student"] = time.Since(t0).Seconds()
+
+	// 4. Test evaluation and baselines.
+	t0 = time.Now()
+	fmt.Fprintf(p, "[4/5] evaluating on the test split (beam %d)\n", decode.Beam)
+	for _, r := range []struct{ name, dir string }{{"teacher", teacher}, {"student (adaptive KD)", student}} {
+		res, err := train.EvaluateRun(r.dir, train.EvalOptions{Split: "test", Decode: decode, Backend: be, Progress: p})
+		if err != nil {
+			return nil, errors.Wrapf(err, "evaluating %s", r.name)
+		}
+		sum.Rows = append(sum.Rows, Row{r.name, res.Flat})
+	}
+	base, err := baselines(opts.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range base {
+		sum.Rows = append(sum.Rows, Row{b.Name, b.Metrics})
+	}
+	sum.Seconds["eval"] = time.Since(t0).Seconds()
+
+	// 5. Figures.
+	t0 = time.Now()
+	fmt.Fprintf(p, "[5/5] writing figures into %s\n", opts.Figures)
+	figs, err := figures(opts, teacher, student, sum.Rows, be)
+	if err != nil {
+		return nil, err
+	}
+	sum.Figures = figs
+	sum.Seconds["figures"] = time.Since(t0).Seconds()
+	sum.Seconds["total"] = time.Since(start).Seconds()
+
+	if err := writeJSON(filepath.Join(opts.Out, "summary.json"), sum); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(p, "done in %s\n", time.Since(start).Round(time.Second))
+	return sum, nil
+}
+
+func baselines(dataDir string) ([]eval.Baseline, error) {
+	ann, err := data.LoadAnnotation(filepath.Join(dataDir, "annotation.json"))
+	if err != nil {
+		return nil, err
+	}
+	var trainReports []string
+	for _, e := range ann.Train {
+		trainReports = append(trainReports, data.CleanIU(e.Report))
+	}
+	refs := map[string]string{}
+	for _, e := range ann.Test {
+		refs[e.ID] = data.CleanIU(e.Report)
+	}
+	return eval.Baselines(trainReports, refs, 50)
+}
+
+// Table renders the summary rows as a Markdown table.
+func (s *Summary) Table() string {
+	cols := []struct{ key, name string }{{"BLEU_1", "B1"}, {"BLEU_4", "B4"}, {"METEOR", "MTR"}, {"ROUGE_L", "RL"}, {"CIDEr", "CIDEr"},
+		{"ce_micro_f1", "CE-F1 micro"}, {"ce_example_f1", "CE-F1 example"}}
+	var b strings.Builder
+	b.WriteString("| model |")
+	for _, c := range cols {
+		b.WriteString(" " + c.name + " |")
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---|", len(cols)) + "\n")
+	for _, r := range s.Rows {
+		b.WriteString("| " + r.Name + " |")
+		for _, c := range cols {
+			if v, ok := r.Metrics[c.key]; ok {
+				fmt.Fprintf(&b, " %.3f |", v)
+			} else {
+				b.WriteString(" – |")
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func figures(opts Options, teacher, student string, rows []Row, be compute.Backend) ([]string, error) {
+	var out []string
+	for _, r := range []struct{ name, dir string }{{"teacher", teacher}, {"student", student}} {
+		f, err := plots.LossCurves(filepath.Join(r.dir, train.LogFile), filepath.Join(opts.Figures, r.name))
+		if err != nil {
+			return nil, errors.Wrapf(err, "%s curves", r.name)
+		}
+		out = append(out, f...)
+	}
+	// Test metrics: models beside the baselines.
+	var bars []plots.Bar
+	for _, m := range []struct{ key, name string }{{"BLEU_1", "BLEU-1"}, {"BLEU_4", "BLEU-4"}, {"ROUGE_L", "ROUGE-L"}, {"ce_micro_f1", "CE F1 micro"}, {"ce_example_f1", "CE F1 example"}} {
+		for _, r := range rows {
+			bars = append(bars, plots.Bar{Group: m.name, Name: r.Name, Mean: r.Metrics[m.key]})
+		}
+	}
+	f, err := plots.Both(filepath.Join(opts.Figures, "test_metrics"), func(path string) error {
+		return plots.Bars(path, "Test split: models and constant-report baselines", "score", bars)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, f...)
+	// Knowledge-graph adjacency.
+	adj := mrgmodel.Adjacency()
+	m := make([][]float64, len(adj))
+	names := make([]string, len(adj))
+	for i := range adj {
+		m[i] = make([]float64, len(adj))
+		for j, on := range adj[i] {
+			if on {
+				m[i][j] = 1
+			}
+		}
+		names[i] = mrgmodel.Concepts[i].Name
+	}
+	f, err = plots.Both(filepath.Join(opts.Figures, "graph_adjacency"), func(path string) error {
+		return plots.Heatmap(path, "Knowledge-graph adjacency", m, names, names)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, f...)
+	// Patch→concept attention over a test X-ray.
+	att, err := attentionFigure(opts, teacher, be)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, att...), nil
+}
+
+// attentionFigure overlays the teacher's patch→"cardiomegaly" attention on
+// the frontal image of the first test study whose labels say cardiomegaly
+// (else the first test study).
+func attentionFigure(opts Options, run string, be compute.Backend) ([]string, error) {
+	ann, err := data.LoadAnnotation(filepath.Join(opts.DataDir, "annotation.json"))
+	if err != nil {
+		return nil, err
+	}
+	if len(ann.Test) == 0 {
+		return nil, nil
+	}
+	pick := ann.Test[0]
+	card := chexpert.Index("Cardiomegaly")
+	for _, e := range ann.Test {
+		if e.Labels != nil && e.Labels[card] == chexpert.Positive {
+			pick = e
+			break
+		}
+	}
+	var imgs []string
+	for _, p := range pick.ImagePaths {
+		imgs = append(imgs, filepath.Join(opts.DataDir, "images", p))
+	}
+	store, _, _, err := train.LoadRun(run)
+	if err != nil {
+		return nil, err
+	}
+	c := mrgmodel.ReadConfig(store)
+	if !c.FusionAttn() {
+		return nil, nil
+	}
+	if len(imgs) > c.Views {
+		imgs = imgs[:c.Views]
+	}
+	res, err := train.GenerateStudy(run, imgs, mrgmodel.DecodeOptions{Beam: 1, RepetitionPenalty: 1}, be, nil)
+	if err != nil {
+		return nil, err
+	}
+	grid := mrgmodel.GridSize(c)
+	k := mrgmodel.NumConcepts
+	node := 0
+	for i, cc := range mrgmodel.Concepts {
+		if cc.Name == "cardiomegaly" {
+			node = i
+		}
+	}
+	w := make([]float32, grid*grid) // frontal view's patches come first
+	for i := range w {
+		w[i] = res.Attention[i*k+node]
+	}
+	plane, err := data.DecodeImage(imgs[0])
+	if err != nil {
+		return nil, err
+	}
+	img := plane.Gray()
+	title := fmt.Sprintf("%s: patch attention to \"cardiomegaly\"", pick.ID)
+	return plots.Both(filepath.Join(opts.Figures, "attention_cardiomegaly"), func(path string) error {
+		return plots.AttentionOverlay(path, img, w, grid, grid, title)
+	})
+}
+
+func writeJSON(path string, v any) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	b, err := jsonIndent(v)
+	if err != nil {
+		return err
+	}
+	return data.WriteFileAtomic(path, b)
+}

@@ -1,0 +1,106 @@
+package eval
+
+import (
+	"sort"
+
+	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	"github.com/mrgkit/mrgkit/mrgkit/labeler"
+	"github.com/mrgkit/mrgkit/mrgkit/metrics"
+)
+
+// Baseline is a constant-report baseline scored on a split.
+type Baseline struct {
+	Name    string             `json:"name"`
+	Report  string             `json:"report"`
+	Metrics map[string]float64 `json:"metrics"`
+}
+
+// ConstantReport scores `report` as the hypothesis for every reference
+// (METEOR too when withMeteor).
+func ConstantReport(name, report string, refs map[string]string, withMeteor bool) (Baseline, error) {
+	if len(refs) == 0 {
+		return Baseline{}, errors.New("no references")
+	}
+	gts := map[string][]string{}
+	res := map[string][]string{}
+	var rl, hl []chexpert.Labels
+	hyp := labeler.Label(report)
+	ids := make([]string, 0, len(refs))
+	for id := range refs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		gts[id] = []string{refs[id]}
+		res[id] = []string{report}
+		rl = append(rl, labeler.Label(refs[id]))
+		hl = append(hl, hyp)
+	}
+	score := metrics.ScoreNLG
+	if withMeteor {
+		score = metrics.Score
+	}
+	nlg, err := score(gts, res)
+	if err != nil {
+		return Baseline{}, err
+	}
+	ce, err := metrics.ClinicalEfficacy(rl, hl)
+	if err != nil {
+		return Baseline{}, err
+	}
+	m := map[string]float64{}
+	for k, v := range nlg {
+		m[k] = v
+	}
+	for n, p := range map[string]metrics.PRF{"micro": ce.Micro, "macro": ce.Macro, "example": ce.Example} {
+		m["ce_"+n+"_precision"], m["ce_"+n+"_recall"], m["ce_"+n+"_f1"] = p.Precision, p.Recall, p.F1
+	}
+	return Baseline{Name: name, Report: report, Metrics: m}, nil
+}
+
+// Baselines returns the two constant-report baselines of a split: the most
+// frequent training report ("most frequent report", the NLG baseline) and,
+// among the `candidates` most frequent training reports, the one with the
+// best clinical-efficacy micro-F1 on the split ("best constant report").
+func Baselines(trainReports []string, refs map[string]string, candidates int) ([]Baseline, error) {
+	if len(trainReports) == 0 {
+		return nil, errors.New("no training reports")
+	}
+	count := map[string]int{}
+	for _, r := range trainReports {
+		count[r]++
+	}
+	uniq := make([]string, 0, len(count))
+	for r := range count {
+		uniq = append(uniq, r)
+	}
+	sort.Slice(uniq, func(a, b int) bool {
+		if count[uniq[a]] != count[uniq[b]] {
+			return count[uniq[a]] > count[uniq[b]]
+		}
+		return uniq[a] < uniq[b]
+	})
+	mf, err := ConstantReport("most frequent report", uniq[0], refs, true)
+	if err != nil {
+		return nil, err
+	}
+	best := mf
+	best.Name = "best constant report"
+	for _, r := range uniq[1:min(len(uniq), candidates)] {
+		b, err := ConstantReport("best constant report", r, refs, false)
+		if err != nil {
+			return nil, err
+		}
+		if b.Metrics["ce_micro_f1"] > best.Metrics["ce_micro_f1"] {
+			best = b
+		}
+	}
+	if best.Report != mf.Report {
+		if best, err = ConstantReport("best constant report", best.Report, refs, true); err != nil {
+			return nil, err
+		}
+	}
+	return []Baseline{mf, best}, nil
+}

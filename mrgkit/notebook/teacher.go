@@ -1,0 +1,290 @@
+package notebook
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	gmodel "github.com/gomlx/gomlx/ml/model"
+	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	"github.com/mrgkit/mrgkit/mrgkit/data"
+	"github.com/mrgkit/mrgkit/mrgkit/distill"
+	"github.com/mrgkit/mrgkit/mrgkit/model"
+	"github.com/mrgkit/mrgkit/mrgkit/plots"
+	"github.com/mrgkit/mrgkit/mrgkit/train"
+)
+
+// TeacherOptions are the training options of the notebooks' teacher: the
+// synthetic set in dataDir, preset cpu (smoke mode: tiny, one epoch), into
+// run, quiet (the live plot shows progress), progress on Out.
+func TeacherOptions(dataDir, run string) train.Options {
+	return train.Options{
+		DataDir:  dataDir,
+		Dataset:  "toycxr",
+		Preset:   Pick("cpu", "tiny"),
+		Set:      Pick("", "epochs=1"),
+		Out:      run,
+		Progress: Out,
+		Quiet:    true,
+	}
+}
+
+// TrainTeacher trains (or resumes, or finds finished) the notebooks' teacher
+// run RunDir("teacher") on ToyCXR(), showing a live loss plot.
+func TrainTeacher() (run string, sum *train.Summary, err error) {
+	dir, _, err := ToyCXR()
+	if err != nil {
+		return "", nil, err
+	}
+	if run, err = RunDir("teacher"); err != nil {
+		return "", nil, err
+	}
+	stop := LiveLoss(filepath.Join(run, train.LogFile), 3*time.Second)
+	sum, err = train.Train(TeacherOptions(dir, run))
+	stop()
+	return run, sum, err
+}
+
+// TeacherRun returns the teacher run, training it first (TrainTeacher) if it
+// has no best checkpoint yet — e.g. when 02_train_teacher was not run.
+func TeacherRun() (string, error) {
+	run, err := RunDir("teacher")
+	if err != nil {
+		return "", err
+	}
+	if train.HasCheckpoint(filepath.Join(run, train.BestDir)) {
+		return run, nil
+	}
+	fmt.Fprintf(Out, "no trained teacher in %s yet: training it now\n", run)
+	run, _, err = TrainTeacher()
+	return run, err
+}
+
+// VariableRows reads a 2-D float32 variable of a store (e.g. the knowledge
+// graph's node embeddings, model.NodeEmbeddingsPath) as rows.
+func VariableRows(store *gmodel.Store, path string) ([][]float32, error) {
+	v := store.GetVariable(path)
+	if v == nil {
+		return nil, errors.Errorf("notebook: the model has no variable %s", path)
+	}
+	t, err := v.Value()
+	if err != nil {
+		return nil, errors.Wrapf(err, "notebook: reading %s", path)
+	}
+	dims := t.Shape().Dimensions
+	if len(dims) != 2 {
+		return nil, errors.Errorf("notebook: %s has shape %s, want a matrix", path, t.Shape())
+	}
+	flat, err := tensors.CopyFlatData[float32](t)
+	if err != nil {
+		return nil, errors.Wrapf(err, "notebook: reading %s", path)
+	}
+	rows := make([][]float32, dims[0])
+	for i := range rows {
+		rows[i] = flat[i*dims[1] : (i+1)*dims[1]]
+	}
+	return rows, nil
+}
+
+// ConceptNames are the knowledge graph's node names, for heatmap labels.
+func ConceptNames() []string {
+	names := make([]string, len(model.Concepts))
+	for i, c := range model.Concepts {
+		names[i] = c.Name
+	}
+	return names
+}
+
+// ConceptsFor returns the knowledge-graph concepts linked to the positive
+// observations of labels (at most max), or the global "normal" node 0 when
+// there is none.
+func ConceptsFor(labels *chexpert.Labels, max int) []int {
+	var out []int
+	if labels != nil {
+		for k, c := range model.Concepts {
+			if c.Observation >= 0 && c.Observation != chexpert.NoFinding && labels[c.Observation] == chexpert.Positive {
+				out = append(out, k)
+				if len(out) == max {
+					break
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = []int{0}
+	}
+	return out
+}
+
+// GraphFigures writes, into outDir (PNG and SVG), the knowledge graph's
+// adjacency ("graph_adjacency"), the co-occurrence edge weights when the run
+// has them ("graph_cooccurrence"), and the cosine similarity of the run's
+// learned node embeddings ("node_similarity").
+func GraphFigures(run, outDir string) ([]string, error) {
+	store, _, _, err := train.LoadRun(run)
+	if err != nil {
+		return nil, err
+	}
+	names := ConceptNames()
+	var written []string
+	heat := func(name, title string, m [][]float64) error {
+		paths, err := plots.Both(filepath.Join(outDir, name), func(p string) error {
+			return plots.Heatmap(p, title, m, names, names)
+		})
+		written = append(written, paths...)
+		return err
+	}
+	if err := heat("graph_adjacency", "Knowledge graph adjacency (global node + same organ group)", BoolMatrix(model.Adjacency())); err != nil {
+		return written, err
+	}
+	if store.GetVariable(model.EdgeWeightsPath) != nil {
+		w, err := VariableRows(store, model.EdgeWeightsPath)
+		if err != nil {
+			return written, err
+		}
+		m := make([][]float64, len(w))
+		for i, r := range w {
+			m[i] = make([]float64, len(r))
+			for j, v := range r {
+				m[i][j] = float64(v)
+			}
+		}
+		if err := heat("graph_cooccurrence", "Edge weights from training-label co-occurrence", m); err != nil {
+			return written, err
+		}
+	}
+	emb, err := VariableRows(store, NodeEmbeddingsPath)
+	if err != nil {
+		return written, err
+	}
+	return written, heat("node_similarity", "Learned node embeddings: cosine similarity", CosineSimilarity(emb))
+}
+
+// NodeEmbeddingsPath is the knowledge graph's learned node embeddings [K, d].
+const NodeEmbeddingsPath = "/" + model.ScopeName + "/knowledge/node_embeddings"
+
+// AttentionFigures generates the report of one study with the run's model
+// and draws, for each concept, its patch→concept attention over the frontal
+// image ("attention_<id>_<concept>" in outDir, PNG and SVG). It returns the
+// written paths and the generated report.
+func AttentionFigures(run string, e data.Entry, imageRoot string, concepts []int, outDir string) ([]string, string, error) {
+	if len(e.ImagePaths) == 0 {
+		return nil, "", errors.Errorf("notebook: study %s has no images", e.ID)
+	}
+	var imgs []string
+	for _, p := range e.ImagePaths {
+		imgs = append(imgs, filepath.Join(imageRoot, p))
+	}
+	store, _, _, err := train.LoadRun(run)
+	if err != nil {
+		return nil, "", err
+	}
+	c := model.ReadConfig(store)
+	if len(imgs) > c.Views {
+		imgs = imgs[:c.Views]
+	}
+	res, err := train.GenerateStudy(run, imgs, model.DefaultDecodeOptions(), nil, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	if res.Attention == nil {
+		return nil, res.Report, errors.Errorf("notebook: run %s has no fusion attention (fusion switched off)", run)
+	}
+	grid := model.GridSize(c)
+	frontal, err := LoadImage(imgs[0])
+	if err != nil {
+		return nil, res.Report, err
+	}
+	var written []string
+	for _, k := range concepts {
+		w, err := ConceptAttention(res.Attention, len(model.Concepts), k, 0, grid, grid)
+		if err != nil {
+			return written, res.Report, err
+		}
+		name := fmt.Sprintf("attention_%s_%s", e.ID, strings.ReplaceAll(model.Concepts[k].Name, " ", "_"))
+		title := fmt.Sprintf("%s: attention to %q (%dx%d patches)", e.ID, model.Concepts[k].Name, grid, grid)
+		paths, err := plots.Both(filepath.Join(outDir, name), func(p string) error {
+			return plots.AttentionOverlay(p, frontal, w, grid, grid, title)
+		})
+		written = append(written, paths...)
+		if err != nil {
+			return written, res.Report, err
+		}
+	}
+	return written, res.Report, nil
+}
+
+// StudentOptions are the distillation options of the notebooks' student:
+// distilled from teacher into run, same preset as the teacher (smoke mode:
+// tiny, one epoch), reference KD weights unless set overrides them.
+func StudentOptions(teacher, run, set string) distill.Options {
+	s := Pick("", "epochs=1")
+	if set != "" {
+		if s != "" {
+			s += ";"
+		}
+		s += set
+	}
+	return distill.Options{Teacher: teacher, Preset: Pick("cpu", "tiny"), Set: s, Out: run, Progress: Out, Quiet: true}
+}
+
+// TrainStudent distills the notebooks' student (RunDir("student")) from the
+// teacher (TeacherRun), showing a live loss plot with the KD components.
+func TrainStudent(set string) (run string, sum *train.Summary, err error) {
+	teacher, err := TeacherRun()
+	if err != nil {
+		return "", nil, err
+	}
+	if run, err = RunDir("student"); err != nil {
+		return "", nil, err
+	}
+	stop := LiveLoss(filepath.Join(run, train.LogFile), 3*time.Second)
+	sum, err = distill.Distill(StudentOptions(teacher, run, set))
+	stop()
+	return run, sum, err
+}
+
+// EvaluateTest evaluates a run on the test split (beam 3; greedy in smoke
+// mode), writing RUN/eval_test, unless that evaluation already exists and
+// is newer than the run's best checkpoint; it returns the metrics.
+func EvaluateTest(run string) (map[string]float64, error) {
+	metrics := filepath.Join(run, "eval_test", train.MetricsFile)
+	if st, err := os.Stat(metrics); err == nil {
+		if ck, err := os.Stat(filepath.Join(run, train.BestDir)); err == nil && st.ModTime().After(ck.ModTime()) {
+			c, err := EvalCell(run, "test", "")
+			return c.Metrics, err
+		}
+	}
+	dec := model.DefaultDecodeOptions()
+	dec.Beam = Pick(3, 1)
+	res, err := train.EvaluateRun(run, train.EvalOptions{Split: "test", Decode: dec})
+	if err != nil {
+		return nil, err
+	}
+	return res.Flat, nil
+}
+
+// ConceptIndices returns the knowledge-graph nodes with the given names
+// (model.Concepts, case-insensitive), for AttentionFigures.
+func ConceptIndices(names ...string) ([]int, error) {
+	var out []int
+	for _, n := range names {
+		found := -1
+		for k, c := range model.Concepts {
+			if strings.EqualFold(c.Name, strings.TrimSpace(n)) {
+				found = k
+				break
+			}
+		}
+		if found < 0 {
+			return nil, errors.Errorf("notebook: unknown concept %q (known: %s)", n, strings.Join(ConceptNames(), ", "))
+		}
+		out = append(out, found)
+	}
+	return out, nil
+}
