@@ -5,8 +5,9 @@ mrgkit/train (step.go, optim.go), for bench/compare. Only timing matters:
 initialisations and random inputs differ from the Go side.
 
 cpu preset (mrgkit/model/params.go Defaults): 2 views of 64x64x1 images;
-ResNet-10 (basic blocks 1-1-1-1), width 16, 3x3 stem + batch norm + 2x2
-max-pool, downsampling by space-to-depth + 1x1 shortcut projection (no
+ResNet-10 (basic blocks 1-1-1-1), width 16, stem: space-to-depth 2 then a 3x3
+conv + batch norm (enc_stem_pool=s2d; "max" = conv then 2x2 max-pool),
+downsampling by space-to-depth + 1x1 shortcut projection (no
 strided convolutions); d_model 128, 4 heads, FFN 256 (GELU), dropout 0.1;
 knowledge graph: 27 nodes, 2 graph-masked layers, 4 heads; fusion: 1
 cross-attention layer + MLP 128->256->128; diagnosis: 1 layer, 14 labels x 4
@@ -22,7 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-CFG = dict(image_size=64, channels=1, views=2, enc_width=16, enc_stem=3,
+CFG = dict(image_size=64, channels=1, views=2, enc_width=16, enc_stem=3, enc_stem_pool="s2d",
            d=128, heads=4, ffn=256, dropout=0.1, graph_layers=2, graph_heads=4,
            fusion_layers=1, fusion_heads=4, memory_dim=256, diag_layers=1,
            num_labels=14, cls_weight=4.0, dec_layers=2, max_len=60,
@@ -109,10 +110,15 @@ class BasicBlock(nn.Module):
 
 
 class ResNet10(nn.Module):
-    def __init__(self, channels, width, stem):
+    def __init__(self, channels, width, stem, stem_pool="s2d"):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(channels, width, stem, padding=stem // 2, bias=False),
-                                  nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(2))
+        if stem_pool == "s2d":  # space-to-depth 2, then the stem conv at half resolution
+            self.stem = nn.Sequential(nn.PixelUnshuffle(2),
+                                      nn.Conv2d(4 * channels, width, stem, padding=stem // 2, bias=False),
+                                      nn.BatchNorm2d(width), nn.ReLU())
+        else:  # "max": conv, then 2x2 max-pool (ResNet)
+            self.stem = nn.Sequential(nn.Conv2d(channels, width, stem, padding=stem // 2, bias=False),
+                                      nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(2))
         blocks, cin = [], width
         for stage in range(4):
             w = width << stage
@@ -130,7 +136,7 @@ class Teacher(nn.Module):
         self.c = c
         d, p = c["d"], c["dropout"]
         vis = 8 * c["enc_width"]
-        self.resnet = ResNet10(c["channels"], c["enc_width"], c["enc_stem"])
+        self.resnet = ResNet10(c["channels"], c["enc_width"], c["enc_stem"], c["enc_stem_pool"])
         self.patch_proj, self.global_proj = nn.Linear(vis, d), nn.Linear(vis, d)
         k = len(GROUPS)
         self.node_embeddings = nn.Parameter(torch.randn(k, d) * 0.02)

@@ -2,7 +2,8 @@
 """PyTorch side of mrgkit's CPU benchmark (run by bench/compare).
 
 Times one AdamW train step of the same models the Go side runs and prints
-one line: "torchstep model=<m> threads=<n> median_s=<seconds> steps=<n>".
+one line: "torchstep model=<m> threads=<n> median_s=<seconds> cpu_s=<seconds>
+steps=<n> blas=<libs>" (median wall time per step; process CPU time per step).
 
   /usr/bin/python3 bench/torch_step.py --model tiny --threads 2 --steps 10
 
@@ -114,12 +115,14 @@ def main():
     for _ in range(args.warmup):
         step()
     times = []
+    cpu0 = time.process_time()
     for _ in range(args.steps):
         t0 = time.perf_counter()
         step()
         times.append(time.perf_counter() - t0)
-    print("torchstep model=%s threads=%d median_s=%.4f steps=%d blas=%s"
-          % (args.model, torch.get_num_threads(), statistics.median(times), args.steps,
+    cpu = (time.process_time() - cpu0) / args.steps
+    print("torchstep model=%s threads=%d median_s=%.4f cpu_s=%.4f steps=%d blas=%s"
+          % (args.model, torch.get_num_threads(), statistics.median(times), cpu, args.steps,
              "+".join(os.path.basename(l) for l in libs) or "none"))
 
 

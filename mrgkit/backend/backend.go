@@ -1,6 +1,16 @@
 // Package backend chooses the GoMLX compute backend mrgkit runs on: the
 // user's GOMLX_BACKEND, else ONNX Runtime on CPU when its library is
 // installed, else the zero-install pure-Go backend.
+//
+// ONNX Runtime's backend (github.com/gomlx/compute-onnx) registers as both
+// "onnx" and "onnxruntime"; mrgkit always asks for "onnx:cpu" (a bare
+// "onnx" picks CUDA when nvidia-smi finds a GPU).
+//
+// ONNX Runtime cannot build or differentiate every op (strided
+// convolutions, mean pooling, Clamp, Sort/TopK). Code that builds or runs
+// graphs passes its errors through WrapErr (or `defer Recover(&err)` around
+// graph building, which panics on errors), so that users read which op
+// failed and that GOMLX_BACKEND=go runs it.
 package backend
 
 import (

@@ -1,5 +1,7 @@
 // Command gostep times GoMLX train steps for bench/compare: it prints one
-// line "gostep model=<m> backend=<cfg> median_s=<seconds> steps=<n>".
+// line "gostep model=<m> backend=<cfg> median_s=<seconds> cpu_s=<seconds>
+// steps=<n>": the median wall time of a step and the process CPU time
+// (user+system, all threads) per step.
 //
 //	go run ./bench/cmd/gostep -model tiny -backend onnx:cpu -steps 10
 package main
@@ -9,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/mrgkit/mrgkit/bench/gomlxbench"
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
@@ -19,6 +22,17 @@ func main() {
 		fmt.Fprintf(os.Stderr, "gostep: %v\n", err)
 		os.Exit(1)
 	}
+}
+
+// cpuSeconds is the process's user+system CPU time: per step, it measures
+// work done independently of other load on the machine (wall time does not).
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime) + tv(ru.Stime)
 }
 
 func run(args []string) error {
@@ -55,14 +69,21 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	med, err := gomlxbench.Median(step, *warmup, *steps)
+	for range *warmup {
+		if err := step(); err != nil {
+			return backend.WrapErr(err)
+		}
+	}
+	cpu0 := cpuSeconds()
+	med, err := gomlxbench.Median(step, 0, *steps)
 	if err != nil {
 		return backend.WrapErr(err)
 	}
+	cpuPerStep := (cpuSeconds() - cpu0) / float64(*steps)
 	extra := ""
 	if *set != "" {
 		extra = fmt.Sprintf(" set=%q", *set)
 	}
-	fmt.Printf("gostep model=%s backend=%s median_s=%.4f steps=%d%s\n", *modelName, *cfg, med.Seconds(), *steps, extra)
+	fmt.Printf("gostep model=%s backend=%s median_s=%.4f cpu_s=%.4f steps=%d%s\n", *modelName, *cfg, med.Seconds(), cpuPerStep, *steps, extra)
 	return nil
 }
