@@ -1,14 +1,8 @@
 package gomlxbench
 
 import (
-	"math/rand"
-
 	"github.com/gomlx/compute"
-	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/mrgkit/mrgkit/mrgkit/backend"
-	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
@@ -17,64 +11,11 @@ import (
 // bench/torch_cpu_preset.py uses the same default.
 const PresetVocab = 760
 
-// PresetStep builds one phase-1 (teacher) train step of an mrgkit model
-// preset — train.TeacherStepGraph with mrgkit's AdamW (schedule, clipping,
-// selective weight decay) — on backend be, with random inputs of the
-// preset's shapes: batch images [batch, views, H, W, C], tokens [batch,
-// max_len] (30–59 words then padding) and label classes [batch, 14].
-// set is the -set syntax of `mrg train` ("k=v;k2=v2"), may be "".
+// PresetStep is train.PresetStep: one phase-1 train step of a preset with
+// random inputs of its shapes.
 func PresetStep(be compute.Backend, preset, set string, batch, vocab int) (step func() error, err error) {
-	step, _, err = presetStep(be, preset, set, batch, vocab)
+	step, _, err = train.PresetStep(be, preset, set, batch, vocab)
 	return step, err
-}
-
-func presetStep(be compute.Backend, preset, set string, batch, vocab int) (step func() error, store *model.Store, err error) {
-	defer backend.Recover(&err)
-	store = model.NewStore()
-	if err := train.Configure(store, preset, set); err != nil {
-		return nil, nil, err
-	}
-	root := store.RootScope()
-	root.SetParam(mrgmodel.ParamVocabSize, vocab)
-	root.SetParam(train.ParamTotalSteps, 1000)
-	if err := store.SetRNGStateFromSeed(1); err != nil {
-		return nil, nil, err
-	}
-	c := mrgmodel.ReadConfig(store)
-	exec, err := model.NewExec(be, store, train.TeacherStepGraph(train.AdamW{}))
-	if err != nil {
-		return nil, nil, err
-	}
-	rng := rand.New(rand.NewSource(1))
-	img := make([]float32, batch*c.Views*c.ImageSize*c.ImageSize*c.Channels)
-	for i := range img {
-		img[i] = float32(rng.NormFloat64())
-	}
-	toks := make([]int32, batch*c.MaxLen)
-	for i := range batch {
-		n := c.MaxLen/2 + rng.Intn(c.MaxLen/2)
-		for j := 0; j < n && j < c.MaxLen-1; j++ {
-			toks[i*c.MaxLen+j] = int32(1 + rng.Intn(vocab))
-		}
-	}
-	labels := make([]int32, batch*c.NumLabels)
-	for i := range labels {
-		labels[i] = int32(rng.Intn(4))
-	}
-	images := tensors.FromFlatDataAndDimensions(img, batch, c.Views, c.ImageSize, c.ImageSize, c.Channels)
-	tokens := tensors.FromFlatDataAndDimensions(toks, batch, c.MaxLen)
-	lab := tensors.FromFlatDataAndDimensions(labels, batch, c.NumLabels)
-	return func() (err error) {
-		defer backend.Recover(&err)
-		outs, err := exec.Exec(images, tokens, lab)
-		if err != nil {
-			return backend.WrapErr(err)
-		}
-		for _, t := range outs {
-			_ = t.FinalizeAll()
-		}
-		return nil
-	}, store, nil
 }
 
 func init() {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
+	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
 // TestCPUPresetMatchesTorch checks that bench/torch_cpu_preset.py is the same
@@ -27,7 +28,7 @@ func TestCPUPresetMatchesTorch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer be.Finalize()
-	step, store, err := presetStep(be, "cpu", "", 2, PresetVocab)
+	step, store, err := train.PresetStep(be, "cpu", "", 2, PresetVocab)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,67 @@
+package train
+
+import (
+	"math/rand"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/mrgkit/mrgkit/mrgkit/backend"
+	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
+)
+
+// PresetStep builds one phase-1 (teacher) train step of a model preset —
+// TeacherStepGraph with AdamW — on backend be, with random inputs of the
+// preset's shapes: images [batch, views, H, W, C], tokens [batch, max_len]
+// (max_len/2 .. max_len-1 words, then padding) and label classes [batch, 14].
+// set uses the -set syntax ("k=v;k2=v2"). Benchmarks (`go test -bench` here,
+// bench/compare) time the returned step; the store holds the model.
+func PresetStep(be compute.Backend, preset, set string, batch, vocab int) (step func() error, store *model.Store, err error) {
+	defer backend.Recover(&err)
+	store = model.NewStore()
+	if err := Configure(store, preset, set); err != nil {
+		return nil, nil, err
+	}
+	root := store.RootScope()
+	root.SetParam(mrgmodel.ParamVocabSize, vocab)
+	root.SetParam(ParamTotalSteps, 1000)
+	if err := store.SetRNGStateFromSeed(1); err != nil {
+		return nil, nil, err
+	}
+	c := mrgmodel.ReadConfig(store)
+	exec, err := model.NewExec(be, store, TeacherStepGraph(AdamW{}))
+	if err != nil {
+		return nil, nil, err
+	}
+	rng := rand.New(rand.NewSource(1))
+	img := make([]float32, batch*c.Views*c.ImageSize*c.ImageSize*c.Channels)
+	for i := range img {
+		img[i] = float32(rng.NormFloat64())
+	}
+	toks := make([]int32, batch*c.MaxLen)
+	for i := range batch {
+		n := c.MaxLen/2 + rng.Intn(c.MaxLen/2)
+		for j := 0; j < n && j < c.MaxLen-1; j++ {
+			toks[i*c.MaxLen+j] = int32(1 + rng.Intn(vocab))
+		}
+	}
+	labels := make([]int32, batch*c.NumLabels)
+	for i := range labels {
+		labels[i] = int32(rng.Intn(4))
+	}
+	images := tensors.FromFlatDataAndDimensions(img, batch, c.Views, c.ImageSize, c.ImageSize, c.Channels)
+	tokens := tensors.FromFlatDataAndDimensions(toks, batch, c.MaxLen)
+	lab := tensors.FromFlatDataAndDimensions(labels, batch, c.NumLabels)
+	return func() (err error) {
+		defer backend.Recover(&err)
+		outs, err := exec.Exec(images, tokens, lab)
+		if err != nil {
+			return backend.WrapErr(err)
+		}
+		for _, t := range outs {
+			_ = t.FinalizeAll()
+		}
+		return nil
+	}, store, nil
+}
