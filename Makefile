@@ -16,7 +16,7 @@ demo: onnxruntime build
 ## test: the whole suite (the command CI runs).
 test: onnxruntime
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l mrgkit bench 2>/dev/null)" || (echo "gofmt needed on:"; gofmt -l mrgkit bench; exit 1)
+	@test -z "$$(gofmt -l mrgkit bench notebooks 2>/dev/null)" || (echo "gofmt needed on:"; gofmt -l mrgkit bench notebooks; exit 1)
 	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
 
 build:
@@ -33,7 +33,7 @@ vet:
 	$(GO) vet ./...
 
 fmt:
-	gofmt -w mrgkit bench
+	gofmt -w mrgkit bench notebooks
 
 ## notebooks-setup: install Jupyter (nbconvert), GoNB v0.11.5, goimports and the GoNB kernel (idempotent).
 notebooks-setup:
