@@ -246,3 +246,42 @@ func TestConfigureRejectsBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestCooccurrenceWeights(t *testing.T) {
+	idx := func(name string) int {
+		for i, c := range Concepts {
+			if c.Name == name {
+				return i
+			}
+		}
+		t.Fatalf("no concept %q", name)
+		return -1
+	}
+	card, ecm, eff, ptx := idx("cardiomegaly"), idx("enlarged cardiomediastinum"), idx("pleural effusion"), idx("pneumothorax")
+	// Observation indices: 0 ECM, 1 cardiomegaly, 8 pneumothorax, 9 effusion.
+	pos := func(obs ...int) []bool {
+		row := make([]bool, 14)
+		for _, o := range obs {
+			row[o] = true
+		}
+		return row
+	}
+	studies := [][]bool{pos(1, 0), pos(1), pos(1), pos(9), pos()}
+	w := CooccurrenceWeights(studies)
+	// cardiomegaly → ECM: 1 of 3 cardiomegaly studies has ECM: (1+1)/(3+2) = 0.4.
+	if got := w[card][ecm]; math.Abs(float64(got)-0.4) > 1e-6 {
+		t.Errorf("w[cardiomegaly][ECM] = %g, want 0.4", got)
+	}
+	// ECM → cardiomegaly: 1 of 1: (1+1)/(1+2).
+	if got := w[ecm][card]; math.Abs(float64(got)-2.0/3) > 1e-6 {
+		t.Errorf("w[ECM][cardiomegaly] = %g, want 2/3", got)
+	}
+	// effusion → pneumothorax (same pleura group): never together: 1/3.
+	if got := w[eff][ptx]; math.Abs(float64(got)-1.0/3) > 1e-6 {
+		t.Errorf("w[effusion][pneumothorax] = %g, want 1/3", got)
+	}
+	// Off the graph (cardiomegaly–effusion) and self loops keep weight 1.
+	if w[card][eff] != 1 || w[card][card] != 1 {
+		t.Errorf("off-graph or self weights changed: %g %g", w[card][eff], w[card][card])
+	}
+}

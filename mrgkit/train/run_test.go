@@ -308,3 +308,36 @@ func TestGenerateRealIUStudies(t *testing.T) {
 		t.Errorf("corrupt image: %v", err)
 	}
 }
+
+// TestCooccurrenceEdges: with graph_cooccur the edge weights come from the
+// training labels and are saved with the run.
+func TestCooccurrenceEdges(t *testing.T) {
+	dir := t.TempDir()
+	fixture.Write(t, dir, 8, 4, 4, 40)
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: "vocab_threshold=1;epochs=1;graph_cooccur=true", Out: run, Backend: be, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	store, _, _, err := LoadRun(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := store.GetVariable("/" + mrgmodel.ScopeName + "/knowledge/edge_weights")
+	if v == nil {
+		t.Fatal("no edge weights in the checkpoint")
+	}
+	w := tensors.MustCopyFlatData[float32](v.MustValue())
+	below := 0
+	for _, x := range w {
+		if x < 1 {
+			below++
+		}
+	}
+	if below == 0 {
+		t.Error("edge weights are all 1: co-occurrence was not applied")
+	}
+}
