@@ -15,7 +15,7 @@ import (
 func TestAblationGridTinyAndResume(t *testing.T) {
 	dir := t.TempDir()
 	fixture.Write(t, dir, 16, 4, 4, 40)
-	be, err := backend.New("go")
+	be, err := backend.New(backend.GoConfig)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 // TestQuickDemo runs `mrg demo -quick` end to end into a temporary directory.
 func TestQuickDemo(t *testing.T) {
 	dir := t.TempDir()
-	be, err := backend.New("go")
+	be, err := backend.New(backend.GoConfig)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 
 func run(t *testing.T, fn func(g *graph.Graph) *graph.Node) float64 {
 	t.Helper()
-	be, err := backend.New("go")
+	be, err := backend.New(backend.GoConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestLocalKDHandComputed(t *testing.T) {
 func TestDistillTinyEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	fixture.Write(t, dir, 16, 4, 4, 40)
-	be, err := backend.New("go")
+	be, err := backend.New(backend.GoConfig)
 	if err != nil {
 		t.Fatal(err)
 	}

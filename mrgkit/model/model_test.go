@@ -24,7 +24,7 @@ func tinyStore(t *testing.T, set string) (*model.Store, Config) {
 // exec runs fn on a fresh backend and returns its outputs as float32 slices with their dims.
 func exec(t *testing.T, store *model.Store, fn func(scope *model.Scope, g *Graph) []*Node) ([][]float32, [][]int) {
 	t.Helper()
-	be, err := backend.New("go")
+	be, err := backend.New(backend.GoConfig)
 	if err != nil {
 		t.Fatal(err)
 	}

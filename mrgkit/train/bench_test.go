@@ -34,6 +34,6 @@ func benchmarkStep(b *testing.B, cfg, preset string) {
 }
 
 func BenchmarkTrainStepCPUPresetONNX(b *testing.B) { benchmarkStep(b, "onnx:cpu", "cpu") }
-func BenchmarkTrainStepCPUPresetGo(b *testing.B)   { benchmarkStep(b, "go", "cpu") }
+func BenchmarkTrainStepCPUPresetGo(b *testing.B)   { benchmarkStep(b, backend.GoConfig, "cpu") }
 func BenchmarkTrainStepTinyONNX(b *testing.B)      { benchmarkStep(b, "onnx:cpu", "tiny") }
-func BenchmarkTrainStepTinyGo(b *testing.B)        { benchmarkStep(b, "go", "tiny") }
+func BenchmarkTrainStepTinyGo(b *testing.B)        { benchmarkStep(b, backend.GoConfig, "tiny") }

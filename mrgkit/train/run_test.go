@@ -80,7 +80,7 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 func TestResumeIsBitIdentical(t *testing.T) {
 	dir := t.TempDir()
 	fixture.Write(t, dir, 16, 4, 4, 40)
-	be, err := backend.New("go")
+	be, err := backend.New(backend.GoConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func stripTimes(b []byte) []byte {
 func TestTrainBadInput(t *testing.T) {
 	dir := t.TempDir()
 	fixture.Write(t, dir, 8, 4, 4, 40)
-	be, err := backend.New("go")
+	be, err := backend.New(backend.GoConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestTrainBadInput(t *testing.T) {
 func TestCorruptCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	fixture.Write(t, dir, 8, 4, 4, 40)
-	be, err := backend.New("go")
+	be, err := backend.New(backend.GoConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestCorruptCheckpoint(t *testing.T) {
 func TestInitEncoder(t *testing.T) {
 	dir := t.TempDir()
 	fixture.Write(t, dir, 8, 4, 4, 40)
-	be, err := backend.New("go")
+	be, err := backend.New(backend.GoConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestGenerateRealIUStudies(t *testing.T) {
 	shared := fixture.Shared(t, "data/iu_xray/images/CXR1900_IM-0584/0.png")
 	dir := t.TempDir()
 	fixture.Write(t, dir, 8, 4, 4, 40)
-	be, err := backend.New("go")
+	be, err := backend.New(backend.GoConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func TestGenerateRealIUStudies(t *testing.T) {
 func TestCooccurrenceEdges(t *testing.T) {
 	dir := t.TempDir()
 	fixture.Write(t, dir, 8, 4, 4, 40)
-	be, err := backend.New("go")
+	be, err := backend.New(backend.GoConfig)
 	if err != nil {
 		t.Fatal(err)
 	}

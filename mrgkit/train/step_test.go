@@ -13,7 +13,7 @@ import (
 )
 
 func TestTinyTrainStepSmoke(t *testing.T) {
-	for _, cfg := range []string{"go", "onnx:cpu"} {
+	for _, cfg := range []string{backend.GoConfig, "onnx:cpu"} {
 		t.Run(cfg, func(t *testing.T) {
 			if cfg == "onnx:cpu" && backend.ONNXLibrary() == "" {
 				t.Skip("no ONNX Runtime library")
