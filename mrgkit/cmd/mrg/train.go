@@ -114,6 +114,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	if *run == "" || len(imgs) == 0 {
 		return usagef("-run and -image are required")
 	}
+	fmt.Fprintln(stderr, backend.Describe())
 	res, err := train.GenerateStudy(*run, imgs, dec(), nil, stderr)
 	if err != nil {
 		return err
