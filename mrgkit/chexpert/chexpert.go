@@ -28,10 +28,22 @@ var Observations = [...]string{
 // NumObservations is len(Observations).
 const NumObservations = len(Observations)
 
-// NoFinding and SupportDevices are the indices of the two observations with special rules.
+// Indices of the observations in Observations.
 const (
-	NoFinding      = 13
-	SupportDevices = 12
+	EnlargedCardiomediastinum = iota
+	Cardiomegaly
+	LungOpacity
+	LungLesion
+	Edema
+	Consolidation
+	Pneumonia
+	Atelectasis
+	Pneumothorax
+	PleuralEffusion
+	PleuralOther
+	Fracture
+	SupportDevices
+	NoFinding
 )
 
 // Index returns the position of an observation name, or -1.

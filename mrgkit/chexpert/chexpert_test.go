@@ -44,3 +44,19 @@ func TestApplyNoFinding(t *testing.T) {
 		t.Errorf("uncertain edema: No Finding = %v, want blank", l[NoFinding])
 	}
 }
+
+func TestIndexConstantsMatchNames(t *testing.T) {
+	for _, tc := range []struct {
+		idx  int
+		name string
+	}{
+		{EnlargedCardiomediastinum, "Enlarged Cardiomediastinum"}, {Cardiomegaly, "Cardiomegaly"}, {LungOpacity, "Lung Opacity"},
+		{LungLesion, "Lung Lesion"}, {Edema, "Edema"}, {Consolidation, "Consolidation"}, {Pneumonia, "Pneumonia"},
+		{Atelectasis, "Atelectasis"}, {Pneumothorax, "Pneumothorax"}, {PleuralEffusion, "Pleural Effusion"},
+		{PleuralOther, "Pleural Other"}, {Fracture, "Fracture"}, {SupportDevices, "Support Devices"}, {NoFinding, "No Finding"},
+	} {
+		if Observations[tc.idx] != tc.name || Index(tc.name) != tc.idx {
+			t.Errorf("index %d is %q, want %q", tc.idx, Observations[tc.idx], tc.name)
+		}
+	}
+}

@@ -52,11 +52,11 @@ func Label(report string) chexpert.Labels {
 				merge(&st[o], s)
 			}
 			if s == chexpert.Negative && m.entry.heartToo {
-				merge(&st[obsCardiomegaly], chexpert.Negative)
+				merge(&st[chexpert.Cardiomegaly], chexpert.Negative)
 			}
 			// CheXpert: heart failure / CHF also means uncertain cardiomegaly.
 			if m.isHeartFailure && (s == chexpert.Positive || s == chexpert.Uncertain) {
-				merge(&st[obsCardiomegaly], chexpert.Uncertain)
+				merge(&st[chexpert.Cardiomegaly], chexpert.Uncertain)
 			}
 		}
 	}

@@ -315,7 +315,7 @@ func descriptorAt(toks []string, i int) (descClass, int) {
 }
 
 func classifyAnatomy(sent []string, m mention, start int, pre, post []string) (chexpert.State, bool) {
-	lungs := len(m.entry.obs) == 1 && m.entry.obs[0] == obsOpacity
+	lungs := len(m.entry.obs) == 1 && m.entry.obs[0] == chexpert.LungOpacity
 	accept := func(c descClass, toks []string, i, n int) bool {
 		if c == descNone {
 			return false

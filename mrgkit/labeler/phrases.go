@@ -23,25 +23,6 @@ const (
 // No Finding blank, as in the CheXpert labeler.
 const other = -1
 
-const (
-	obsEC = iota
-	obsCardiomegaly
-	obsOpacity
-	obsLesion
-	obsEdema
-	obsConsolidation
-	obsPneumonia
-	obsAtelectasis
-	obsPneumothorax
-	obsEffusion
-	obsPleuralOther
-	obsFracture
-	obsDevices
-)
-
-// Keep the indices in step with chexpert.Observations.
-var _ = [1]int{}[chexpert.Index("Support Devices")-obsDevices]
-
 // phraseEntry is one mention phrase. Tokens ending in "*" match any token
 // with that prefix.
 type phraseEntry struct {
@@ -102,40 +83,40 @@ func phraseTable() []phraseEntry {
 		// Enlarged Cardiomediastinum.
 		f(`widened mediastinum | mediastinal widening | widening of the mediastinum | mediastinal enlargement |
 		   enlarged mediastinum | cardiomediastinal enlargement | enlargement of the cardiomediastinal silhouette |
-		   widened cardiomediastinal silhouette | widening of the cardiomediastinal silhouette`, obsEC),
+		   widened cardiomediastinal silhouette | widening of the cardiomediastinal silhouette`, chexpert.EnlargedCardiomediastinum),
 		a(`mediastinum | mediastinal contour* | mediastinal silhouette | mediastinal configuration |
-		   mediastinal structures | mediastinal | superior mediastinum | pericardial silhouette`, obsEC),
+		   mediastinal structures | mediastinal | superior mediastinum | pericardial silhouette`, chexpert.EnlargedCardiomediastinum),
 		// Cardiomegaly.
 		f(`cardiomegaly | cardiac enlargement | enlarged heart | enlargement of the heart |
-		   enlargement of the cardiac silhouette | enlarged cardiac silhouette | cardiac silhouette enlargement`, obsCardiomegaly),
+		   enlargement of the cardiac silhouette | enlarged cardiac silhouette | cardiac silhouette enlargement`, chexpert.Cardiomegaly),
 		a(`heart | heart size | cardiac silhouette | cardiac size | cardiac contour* | cardiac shadow |
-		   heart shadow | cardiac | cardiopericardial silhouette | cardiothymic silhouette | heart contour*`, obsCardiomegaly),
+		   heart shadow | cardiac | cardiopericardial silhouette | cardiothymic silhouette | heart contour*`, chexpert.Cardiomegaly),
 		// Lung Opacity.
 		f(`opaci* | infiltrat* | airspace disease | air space disease | airspace process | air space process |
 		   alveolar process | increased density | interstitial marking* | interstitial pattern | interstitial prominence |
 		   reticular marking* | reticular pattern | reticulation | reticulonodular | scarring | scar | scars |
-		   parenchymal scarring | peribronchial thickening | bronchial wall thickening | ground glass`, obsOpacity),
-		a(`lungs | lung | lung fields | lung parenchyma | lungs fields`, obsOpacity),
+		   parenchymal scarring | peribronchial thickening | bronchial wall thickening | ground glass`, chexpert.LungOpacity),
+		a(`lungs | lung | lung fields | lung parenchyma | lungs fields`, chexpert.LungOpacity),
 		// Lung Lesion.
-		f(`nodular opacit* | nodular opacification`, obsLesion, obsOpacity),
+		f(`nodular opacit* | nodular opacification`, chexpert.LungLesion, chexpert.LungOpacity),
 		f(`mass | masses | nodul* | micronodul* | lung lesion | pulmonary lesion | cavitary lesion | cavitation |
-		   tumor | tumour | neoplasm | carcinoma | malignancy | lump`, obsLesion),
+		   tumor | tumour | neoplasm | carcinoma | malignancy | lump`, chexpert.LungLesion),
 		// Edema (heart failure also makes Cardiomegaly uncertain, see classify).
 		f(`edema | oedema | heart failure | chf | vascular congestion | pulmonary congestion | congestion |
-		   fluid overload | volume overload`, obsEdema),
+		   fluid overload | volume overload`, chexpert.Edema),
 		// Consolidation, Pneumonia, Atelectasis.
-		f(`consolidat*`, obsConsolidation),
-		f(`pneumonia* | bronchopneumonia | infection | infectious | infectious process`, obsPneumonia),
-		f(`atelecta* | collapse | collapsed`, obsAtelectasis),
+		f(`consolidat*`, chexpert.Consolidation),
+		f(`pneumonia* | bronchopneumonia | infection | infectious | infectious process`, chexpert.Pneumonia),
+		f(`atelecta* | collapse | collapsed`, chexpert.Atelectasis),
 		// Pneumothorax, Pleural Effusion, Pleural Other.
-		f(`pneumothora* | ptx`, obsPneumothorax),
-		f(`hydropneumothorax`, obsPneumothorax, obsEffusion),
-		f(`effusion | effusions | pleural fluid | hydrothorax | fluid in the fissure`, obsEffusion),
+		f(`pneumothora* | ptx`, chexpert.Pneumothorax),
+		f(`hydropneumothorax`, chexpert.Pneumothorax, chexpert.PleuralEffusion),
+		f(`effusion | effusions | pleural fluid | hydrothorax | fluid in the fissure`, chexpert.PleuralEffusion),
 		ex(`pericardial effusion | pericardial effusions | joint effusion`),
 		f(`pleural thickening | pleural scar* | pleuroparenchymal scar* | pleural parenchymal scar* |
-		   pleuro parenchymal scar* | fibrothorax | pleural plaque* | fibrosis | pleural calcification*`, obsPleuralOther),
+		   pleuro parenchymal scar* | fibrothorax | pleural plaque* | fibrosis | pleural calcification*`, chexpert.PleuralOther),
 		// Fracture.
-		f(`fracture* | fx`, obsFracture),
+		f(`fracture* | fx`, chexpert.Fracture),
 		// Support Devices.
 		f(`picc | picc line | central line | central venous line | central venous catheter | arterial line | venous line |
 		   midline catheter | catheter | catheters | tube | tubes | endotracheal | et tube | ng tube | og tube | nasogastric |
@@ -144,7 +125,7 @@ func phraseTable() []phraseEntry {
 		   hardware | fixation | plate | screw | screws | rod | rods | prosthesis | prosthetic | arthroplasty |
 		   valve replacement | prosthetic valve | mechanical valve | annuloplasty | stent | stents | port | ports |
 		   port a cath | portacath | mediport | coil | coils | ivc filter | drain | drains | swan ganz | device | devices |
-		   loop recorder | electrode | electrodes | line tip | lines and tubes | tubes and lines | monitoring leads`, obsDevices),
+		   loop recorder | electrode | electrodes | line tip | lines and tubes | tubes and lines | monitoring leads`, chexpert.SupportDevices),
 		// Abnormalities outside the 14 (keep No Finding blank when present).
 		f(`emphysema* | hyperinflat* | hyperexpan* | copd | granuloma* | calcifi* | calcified nodul* |
 		   calcified lung nodul* | calcified pulmonary nodul* | scoliosis | dextroscoliosis | levoscoliosis |
@@ -156,15 +137,15 @@ func phraseTable() []phraseEntry {
 		ex(`no finding* | plate like | platelike`),
 	)
 	t = append(t,
-		phraseEntry{phrase: "cardiomediastinal silhouette", kind: anatomy, obs: []int{obsEC}, heartToo: true},
-		phraseEntry{phrase: "cardiomediastinal contour*", kind: anatomy, obs: []int{obsEC}, heartToo: true},
-		phraseEntry{phrase: "cardiomediastinal", kind: anatomy, obs: []int{obsEC}, heartToo: true},
-		phraseEntry{phrase: "cardiomediastinum", kind: anatomy, obs: []int{obsEC}, heartToo: true},
-		phraseEntry{phrase: "cardio mediastinal silhouette*", kind: anatomy, obs: []int{obsEC}, heartToo: true},
-		phraseEntry{phrase: "cardio mediastinal contour*", kind: anatomy, obs: []int{obsEC}, heartToo: true},
-		phraseEntry{phrase: "cardio mediastinal", kind: anatomy, obs: []int{obsEC}, heartToo: true},
-		phraseEntry{phrase: "cardiomediastinal structures", kind: anatomy, obs: []int{obsEC}, heartToo: true},
-		phraseEntry{phrase: "heart and mediastinum", kind: anatomy, obs: []int{obsEC, obsCardiomegaly}},
+		phraseEntry{phrase: "cardiomediastinal silhouette", kind: anatomy, obs: []int{chexpert.EnlargedCardiomediastinum}, heartToo: true},
+		phraseEntry{phrase: "cardiomediastinal contour*", kind: anatomy, obs: []int{chexpert.EnlargedCardiomediastinum}, heartToo: true},
+		phraseEntry{phrase: "cardiomediastinal", kind: anatomy, obs: []int{chexpert.EnlargedCardiomediastinum}, heartToo: true},
+		phraseEntry{phrase: "cardiomediastinum", kind: anatomy, obs: []int{chexpert.EnlargedCardiomediastinum}, heartToo: true},
+		phraseEntry{phrase: "cardio mediastinal silhouette*", kind: anatomy, obs: []int{chexpert.EnlargedCardiomediastinum}, heartToo: true},
+		phraseEntry{phrase: "cardio mediastinal contour*", kind: anatomy, obs: []int{chexpert.EnlargedCardiomediastinum}, heartToo: true},
+		phraseEntry{phrase: "cardio mediastinal", kind: anatomy, obs: []int{chexpert.EnlargedCardiomediastinum}, heartToo: true},
+		phraseEntry{phrase: "cardiomediastinal structures", kind: anatomy, obs: []int{chexpert.EnlargedCardiomediastinum}, heartToo: true},
+		phraseEntry{phrase: "heart and mediastinum", kind: anatomy, obs: []int{chexpert.EnlargedCardiomediastinum, chexpert.Cardiomegaly}},
 	)
 	return t
 }

@@ -24,7 +24,7 @@ func TestLabelAgreesWithSyntheticReports(t *testing.T) {
 			if got[o] != want[o] {
 				// Documented convention: "lungs are clear" is Lung Opacity
 				// negative here; the generator leaves it blank.
-				if o == obsOpacity && got[o] == chexpert.Negative && want[o] == chexpert.Blank {
+				if o == chexpert.LungOpacity && got[o] == chexpert.Negative && want[o] == chexpert.Blank {
 					convention++
 					continue
 				}

@@ -6,24 +6,6 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 )
 
-// Observation indices (chexpert.Observations order).
-const (
-	obsECM = iota
-	obsCardiomegaly
-	obsOpacity
-	obsLesion
-	obsEdema
-	obsConsolidation
-	obsPneumonia
-	obsAtelectasis
-	obsPneumothorax
-	obsEffusion
-	obsPleuralOther
-	obsFracture
-	obsDevices
-	obsNoFinding
-)
-
 // Sides and zones of a finding. Patient right is image left.
 const (
 	right = iota
@@ -91,19 +73,19 @@ func sampleStudy(rng *rand.Rand) *study {
 	// Congestive heart failure: cardiomegaly with edema and effusions.
 	chf := rng.Float64() < 0.09
 	if chf {
-		present[obsCardiomegaly] = present[obsCardiomegaly] || rng.Float64() < 0.85
-		present[obsEdema] = present[obsEdema] || rng.Float64() < 0.65
-		present[obsEffusion] = present[obsEffusion] || rng.Float64() < 0.55
-		present[obsDevices] = present[obsDevices] || rng.Float64() < 0.25
+		present[chexpert.Cardiomegaly] = present[chexpert.Cardiomegaly] || rng.Float64() < 0.85
+		present[chexpert.Edema] = present[chexpert.Edema] || rng.Float64() < 0.65
+		present[chexpert.PleuralEffusion] = present[chexpert.PleuralEffusion] || rng.Float64() < 0.55
+		present[chexpert.SupportDevices] = present[chexpert.SupportDevices] || rng.Float64() < 0.25
 	}
-	if present[obsEdema] && !present[obsEffusion] {
-		present[obsEffusion] = rng.Float64() < 0.3
+	if present[chexpert.Edema] && !present[chexpert.PleuralEffusion] {
+		present[chexpert.PleuralEffusion] = rng.Float64() < 0.3
 	}
 	// Pneumonia is stated only with an airspace abnormality.
-	present[obsPneumonia] = (present[obsConsolidation] || present[obsOpacity]) && rng.Float64() < 0.5
+	present[chexpert.Pneumonia] = (present[chexpert.Consolidation] || present[chexpert.LungOpacity]) && rng.Float64() < 0.5
 	// Atelectasis often accompanies effusion.
-	if present[obsEffusion] && !present[obsAtelectasis] {
-		present[obsAtelectasis] = rng.Float64() < 0.2
+	if present[chexpert.PleuralEffusion] && !present[chexpert.Atelectasis] {
+		present[chexpert.Atelectasis] = rng.Float64() < 0.2
 	}
 	for o := range chexpert.NumObservations - 1 {
 		f := &s.f[o]
@@ -111,9 +93,9 @@ func sampleStudy(rng *rand.Rand) *study {
 		case present[o]:
 			f.state = chexpert.Positive
 			pu := 0.18
-			if o == obsPneumonia {
+			if o == chexpert.Pneumonia {
 				pu = 0.5
-			} else if o == obsDevices {
+			} else if o == chexpert.SupportDevices {
 				pu = 0
 			}
 			if rng.Float64() < pu {
@@ -130,21 +112,21 @@ func sampleStudy(rng *rand.Rand) *study {
 		f.kind = rng.IntN(2)
 		f.u, f.v = rng.Float64(), rng.Float64()
 	}
-	s.f[obsEdema].side = both
+	s.f[chexpert.Edema].side = both
 	if rng.Float64() < 0.35 || (chf && rng.Float64() < 0.5) {
-		s.f[obsEffusion].side = both
+		s.f[chexpert.PleuralEffusion].side = both
 	}
 	if rng.Float64() < 0.3 {
-		s.f[obsAtelectasis].side = both
+		s.f[chexpert.Atelectasis].side = both
 	}
-	s.f[obsAtelectasis].zone = lower
-	if s.f[obsLesion].kind == 1 && rng.Float64() < 0.5 {
-		s.f[obsLesion].kind = 0 // nodules are commoner than masses
+	s.f[chexpert.Atelectasis].zone = lower
+	if s.f[chexpert.LungLesion].kind == 1 && rng.Float64() < 0.5 {
+		s.f[chexpert.LungLesion].kind = 0 // nodules are commoner than masses
 	}
-	if s.f[obsPneumothorax].severity == 2 && rng.Float64() < 0.6 {
-		s.f[obsPneumothorax].severity = 1
+	if s.f[chexpert.Pneumothorax].severity == 2 && rng.Float64() < 0.6 {
+		s.f[chexpert.Pneumothorax].severity = 1
 	}
-	dev := &s.f[obsDevices]
+	dev := &s.f[chexpert.SupportDevices]
 	dev.devices[rng.IntN(numDevices)] = true
 	if chf && rng.Float64() < 0.6 {
 		dev.devices[devPacemaker] = true
@@ -153,11 +135,11 @@ func sampleStudy(rng *rand.Rand) *study {
 		dev.devices[rng.IntN(numDevices)] = true
 	}
 	// Pneumonia sits where the consolidation (or opacity) is.
-	src := &s.f[obsConsolidation]
-	if !present[obsConsolidation] {
-		src = &s.f[obsOpacity]
+	src := &s.f[chexpert.Consolidation]
+	if !present[chexpert.Consolidation] {
+		src = &s.f[chexpert.LungOpacity]
 	}
-	s.f[obsPneumonia].side, s.f[obsPneumonia].zone = src.side, src.zone
+	s.f[chexpert.Pneumonia].side, s.f[chexpert.Pneumonia].zone = src.side, src.zone
 	return s
 }
 

@@ -3,6 +3,8 @@ package toycxr
 import (
 	"math"
 	"math/rand/v2"
+
+	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 )
 
 // Densities (brightness before exposure): air is dark, bone and metal bright.
@@ -50,8 +52,8 @@ func newAnatomy(rng *rand.Rand, s *study, sizeF float64) *anatomy {
 	a.domeBase[left] += 0.015 // the left hemidiaphragm sits lower
 	a.heartCx, a.heartCy = 0.54+j(0.01), 0.64+j(0.01)
 	a.heartRx, a.heartRy, a.heartRot = 0.15+j(0.01), 0.11+j(0.006), -15+j(4)
-	if ok, str := s.f[obsCardiomegaly].drawn(); ok {
-		f := 1 + str*(0.3+0.1*float64(s.f[obsCardiomegaly].severity))*sizeF
+	if ok, str := s.f[chexpert.Cardiomegaly].drawn(); ok {
+		f := 1 + str*(0.3+0.1*float64(s.f[chexpert.Cardiomegaly].severity))*sizeF
 		a.heartRx *= f
 		a.heartRy *= 1 + (f-1)*0.6
 		a.heartCx += 0.025 * str
@@ -169,7 +171,7 @@ func renderFrontal(n int, rng *rand.Rand, s *study, d float64) []float64 {
 	}
 	// Mediastinum (widened when Enlarged Cardiomediastinum is drawn).
 	mw := a.mediW
-	if ok, str := s.f[obsECM].drawn(); ok {
+	if ok, str := s.f[chexpert.EnlargedCardiomediastinum].drawn(); ok {
 		mw *= 1 + 0.75*str*sizeF
 	}
 	c.paint(0.5-3*mw, a.mediTop-0.02, 0.5+3*mw, a.mediBottom+0.02, func(u, v float64) float64 {
@@ -220,8 +222,8 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 	}
 	// Pleural effusion: fluid fills the lung base with a meniscus rising
 	// laterally, blunting the costophrenic angle.
-	if ok, str := s.f[obsEffusion].drawn(); ok {
-		f := s.f[obsEffusion]
+	if ok, str := s.f[chexpert.PleuralEffusion].drawn(); ok {
+		f := s.f[chexpert.PleuralEffusion]
 		for _, side := range sidesOf(f.side) {
 			hgt := (0.1 + 0.06*float64(f.severity)) * sizeF
 			if f.side == both {
@@ -240,8 +242,8 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 		}
 	}
 	// Consolidation: a dense lobar region with air bronchograms.
-	if ok, str := s.f[obsConsolidation].drawn(); ok {
-		f := s.f[obsConsolidation]
+	if ok, str := s.f[chexpert.Consolidation].drawn(); ok {
+		f := s.f[chexpert.Consolidation]
 		cu, cv := a.zonePoint(f.side, f.zone, 0.5, 0.5)
 		r := (0.07 + 0.02*float64(f.severity)) * sizeF
 		type blob struct{ u, v, s float64 }
@@ -263,8 +265,8 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 		}
 	}
 	// Lung opacity: patchy ill-defined blobs in one zone.
-	if ok, str := s.f[obsOpacity].drawn(); ok {
-		f := s.f[obsOpacity]
+	if ok, str := s.f[chexpert.LungOpacity].drawn(); ok {
+		f := s.f[chexpert.LungOpacity]
 		cu, cv := a.zonePoint(f.side, f.zone, f.u, f.v)
 		n := 4 + rng.IntN(3)
 		for range n {
@@ -276,7 +278,7 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 		}
 	}
 	// Edema: bilateral perihilar haze (batwing) and Kerley lines.
-	if ok, str := s.f[obsEdema].drawn(); ok {
+	if ok, str := s.f[chexpert.Edema].drawn(); ok {
 		for side := range 2 {
 			h := a.hilum[side]
 			sign := -1.0
@@ -295,8 +297,8 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 		}
 	}
 	// Atelectasis: plate-like linear density at the base(s).
-	if ok, str := s.f[obsAtelectasis].drawn(); ok {
-		for _, side := range sidesOf(s.f[obsAtelectasis].side) {
+	if ok, str := s.f[chexpert.Atelectasis].drawn(); ok {
+		for _, side := range sidesOf(s.f[chexpert.Atelectasis].side) {
 			sign := -1.0
 			if side == left {
 				sign = 1
@@ -308,8 +310,8 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 		}
 	}
 	// Lung lesion: a round nodule or a lobulated mass.
-	if ok, str := s.f[obsLesion].drawn(); ok {
-		f := s.f[obsLesion]
+	if ok, str := s.f[chexpert.LungLesion].drawn(); ok {
+		f := s.f[chexpert.LungLesion]
 		cu, cv := a.zonePoint(f.side, f.zone, f.u, f.v)
 		r := (0.028 + 0.008*float64(f.severity)) * sizeF
 		if f.kind == 1 {
@@ -322,8 +324,8 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 		}
 	}
 	// Pleural thickening along the lateral chest wall.
-	if ok, str := s.f[obsPleuralOther].drawn(); ok {
-		side := s.f[obsPleuralOther].side
+	if ok, str := s.f[chexpert.PleuralOther].drawn(); ok {
+		side := s.f[chexpert.PleuralOther].side
 		thick := 0.022 * sizeF
 		c.paint(a.lungCx[side]-a.lungRx[side]-0.02, 0.08, a.lungCx[side]+a.lungRx[side]+0.02, 0.6, func(u, v float64) float64 {
 			inner := ellipseSD(u, v, a.lungCx[side], a.lungCy[side], a.lungRx[side]-thick, a.lungRy[side]-thick, 0)
@@ -332,8 +334,8 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 	}
 	// Pneumothorax: an apical-lateral lucency without markings, bounded by
 	// the visceral pleural line of the collapsed lung.
-	if ok, str := s.f[obsPneumothorax].drawn(); ok {
-		f := s.f[obsPneumothorax]
+	if ok, str := s.f[chexpert.Pneumothorax].drawn(); ok {
+		f := s.f[chexpert.Pneumothorax]
 		side := f.side
 		if side == both {
 			side = right
@@ -354,8 +356,8 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 		}, add(0.18*alpha))
 	}
 	// Rib fracture: a gap across a lateral rib with a callus.
-	if ok, str := s.f[obsFracture].drawn(); ok {
-		side := s.f[obsFracture].side
+	if ok, str := s.f[chexpert.Fracture].drawn(); ok {
+		side := s.f[chexpert.Fracture].side
 		if side == both {
 			side = left
 		}
@@ -372,9 +374,9 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 		}, add(0.28*str*strengthF))
 	}
 	// Support devices: metal is bright whatever the difficulty.
-	if ok, _ := s.f[obsDevices].drawn(); ok {
+	if ok, _ := s.f[chexpert.SupportDevices].drawn(); ok {
 		c.drawMetal(func() {
-			dv := s.f[obsDevices].devices
+			dv := s.f[chexpert.SupportDevices].devices
 			if dv[devPacemaker] {
 				gu, gv := 0.74+j(0.03), 0.17+j(0.02)
 				c.paint(gu-0.06, gv-0.05, gu+0.06, gv+0.05, func(u, v float64) float64 {
@@ -432,17 +434,17 @@ func renderLateral(n int, rng *rand.Rand, s *study, d float64) []float64 {
 	c.line([][2]float64{{0.44, 0}, {0.5, 0.36}}, 0.018, 0.22, 0.8)
 	// Heart: anterior and inferior; cardiomegaly extends it posteriorly.
 	hx, hy, hrx, hry := 0.37, 0.6, 0.15, 0.14
-	if ok, str := s.f[obsCardiomegaly].drawn(); ok {
-		f := 1 + str*(0.25+0.08*float64(s.f[obsCardiomegaly].severity))*sizeF
+	if ok, str := s.f[chexpert.Cardiomegaly].drawn(); ok {
+		f := 1 + str*(0.25+0.08*float64(s.f[chexpert.Cardiomegaly].severity))*sizeF
 		hrx *= f
 		hx += (f - 1) * 0.1
 	}
 	c.ellipse(hx, hy, hrx, hry, -25, dHeart-0.05, 1)
-	if ok, str := s.f[obsECM].drawn(); ok { // fills the retrosternal clear space
+	if ok, str := s.f[chexpert.EnlargedCardiomediastinum].drawn(); ok { // fills the retrosternal clear space
 		c.ellipse(0.33, 0.3, 0.09*sizeF+0.02, 0.1, 0, dMedi, 0.8*str*strengthF)
 	}
-	if ok, str := s.f[obsEffusion].drawn(); ok { // posterior costophrenic sulcus
-		hgt := (0.06 + 0.05*float64(s.f[obsEffusion].severity)) * sizeF
+	if ok, str := s.f[chexpert.PleuralEffusion].drawn(); ok { // posterior costophrenic sulcus
+		hgt := (0.06 + 0.05*float64(s.f[chexpert.PleuralEffusion].severity)) * sizeF
 		c.paint(0.3, 0.45, 0.85, 0.9, func(u, v float64) float64 {
 			post := clamp01((u - 0.35) / 0.4)
 			top := diaph(u) - hgt*(0.5+post*post)
@@ -450,50 +452,50 @@ func renderLateral(n int, rng *rand.Rand, s *study, d float64) []float64 {
 		}, blend(dFluid, min(1, str*strengthF)))
 	}
 	zoneV := func(zone int) float64 { return 0.25 + 0.17*float64(zone) }
-	if ok, str := s.f[obsConsolidation].drawn(); ok {
-		f := s.f[obsConsolidation]
+	if ok, str := s.f[chexpert.Consolidation].drawn(); ok {
+		f := s.f[chexpert.Consolidation]
 		cu, cv, r := 0.4+0.3*f.u, zoneV(f.zone), (0.07+0.02*float64(f.severity))*sizeF
 		c.paint(cu-2*r, cv-2*r, cu+2*r, cv+2*r, func(u, v float64) float64 {
 			return clamp01((gauss(u, v, cu, cv, r, r*0.8)-0.4)/0.3) * lung(u, v)
 		}, blend(dDense, min(1, 0.85*str*strengthF)))
 	}
-	if ok, str := s.f[obsOpacity].drawn(); ok {
-		f := s.f[obsOpacity]
+	if ok, str := s.f[chexpert.LungOpacity].drawn(); ok {
+		f := s.f[chexpert.LungOpacity]
 		cu, cv := 0.35+0.35*f.u, zoneV(f.zone)
 		c.paint(cu-0.15, cv-0.15, cu+0.15, cv+0.15, func(u, v float64) float64 {
 			return gauss(u, v, cu, cv, 0.05*sizeF, 0.04*sizeF) * lung(u, v)
 		}, add(0.18*str*strengthF))
 	}
-	if ok, str := s.f[obsEdema].drawn(); ok {
+	if ok, str := s.f[chexpert.Edema].drawn(); ok {
 		c.paint(0.2, 0.15, 0.8, 0.8, func(u, v float64) float64 {
 			return gauss(u, v, 0.5, 0.45, 0.13, 0.14) * lung(u, v)
 		}, add(0.2*str*strengthF))
 	}
-	if ok, str := s.f[obsLesion].drawn(); ok {
-		f := s.f[obsLesion]
+	if ok, str := s.f[chexpert.LungLesion].drawn(); ok {
+		f := s.f[chexpert.LungLesion]
 		r := (0.026 + 0.008*float64(f.severity)) * sizeF
 		if f.kind == 1 {
 			r = (0.06 + 0.015*float64(f.severity)) * sizeF
 		}
 		c.ellipse(0.35+0.35*f.v, zoneV(f.zone), r, r, 0, 0.64, min(1, 0.9*str*strengthF))
 	}
-	if ok, str := s.f[obsAtelectasis].drawn(); ok {
+	if ok, str := s.f[chexpert.Atelectasis].drawn(); ok {
 		v := 0.66 + j(0.02)
 		c.lineAdd([][2]float64{{0.4, v}, {0.62, v + 0.03}}, 0.008*sizeF+0.002, 0.28*str*strengthF, lung)
 	}
-	if ok, str := s.f[obsPneumothorax].drawn(); ok { // anterior-superior lucency
+	if ok, str := s.f[chexpert.Pneumothorax].drawn(); ok { // anterior-superior lucency
 		c.paint(0.2, 0.08, 0.6, 0.4, func(u, v float64) float64 {
 			return gauss(u, v, 0.38, 0.2, 0.08*sizeF+0.02, 0.06*sizeF+0.02) * lung(u, v)
 		}, blend(0.04, min(1, 0.9*str*strengthF)))
 	}
-	if ok, str := s.f[obsPleuralOther].drawn(); ok {
+	if ok, str := s.f[chexpert.PleuralOther].drawn(); ok {
 		c.paint(0.55, 0.1, 0.85, 0.7, func(u, v float64) float64 {
 			return clamp01(-ellipseSD(u, v, 0.52, 0.46, 0.29, 0.36, 0)/c.edge+0.5) * clamp01(1-math.Abs(ellipseSD(u, v, 0.52, 0.46, 0.29, 0.36, 0))/0.02) * lung(u, v) * clamp01((u-0.55)/0.05)
 		}, blend(0.48, min(1, str*strengthF)))
 	}
-	if ok, _ := s.f[obsDevices].drawn(); ok {
+	if ok, _ := s.f[chexpert.SupportDevices].drawn(); ok {
 		c.drawMetal(func() {
-			dv := s.f[obsDevices].devices
+			dv := s.f[chexpert.SupportDevices].devices
 			if dv[devPacemaker] {
 				c.ellipse(0.22, 0.18, 0.045, 0.02, 10, dMetal, 1)
 				c.line(bezier([2]float64{0.24, 0.19}, [2]float64{0.42, 0.3}, [2]float64{0.35, 0.6}, 10), 0.004, 0.9, 1)

@@ -80,7 +80,7 @@ func capitalize(s string) string {
 func sentence(rng *phraser, o int, f finding) string {
 	st := f.state
 	switch o {
-	case obsECM:
+	case chexpert.EnlargedCardiomediastinum:
 		switch st {
 		case chexpert.Positive:
 			return pick(rng, "The mediastinum is widened.", "Widened mediastinal silhouette.", "The superior mediastinum is enlarged.",
@@ -90,7 +90,7 @@ func sentence(rng *phraser, o int, f finding) string {
 		case chexpert.Negative:
 			return pick(rng, "The mediastinum is normal.", "Mediastinal contours are within normal limits.", "The mediastinal silhouette is unremarkable.")
 		}
-	case obsCardiomegaly:
+	case chexpert.Cardiomegaly:
 		switch st {
 		case chexpert.Positive:
 			sev := severity(rng, f.severity, "mild", "moderate", "marked")
@@ -103,7 +103,7 @@ func sentence(rng *phraser, o int, f finding) string {
 			return pick(rng, "The heart is normal in size.", "Heart size is within normal limits.", "No cardiomegaly.",
 				"The heart size is normal.", "Normal heart size.")
 		}
-	case obsOpacity:
+	case chexpert.LungOpacity:
 		loc := lungZone(rng, f.side, f.zone)
 		switch st {
 		case chexpert.Positive:
@@ -115,7 +115,7 @@ func sentence(rng *phraser, o int, f finding) string {
 		case chexpert.Negative:
 			return pick(rng, "No focal airspace opacity.", "There is no focal opacity.", "No focal airspace disease.")
 		}
-	case obsLesion:
+	case chexpert.LungLesion:
 		loc := lungZone(rng, f.side, f.zone)
 		what := "nodule"
 		if f.kind == 1 {
@@ -134,7 +134,7 @@ func sentence(rng *phraser, o int, f finding) string {
 		case chexpert.Negative:
 			return pick(rng, "No pulmonary nodules or masses.", "No suspicious pulmonary nodule.", "There are no nodules or masses.")
 		}
-	case obsEdema:
+	case chexpert.Edema:
 		switch st {
 		case chexpert.Positive:
 			return pick(rng, "There is pulmonary edema.", "Bilateral perihilar haziness consistent with pulmonary edema.",
@@ -145,7 +145,7 @@ func sentence(rng *phraser, o int, f finding) string {
 		case chexpert.Negative:
 			return pick(rng, "No pulmonary edema.", "There is no edema.", "No evidence of pulmonary edema.")
 		}
-	case obsConsolidation:
+	case chexpert.Consolidation:
 		l := lobe(f.side, f.zone)
 		switch st {
 		case chexpert.Positive:
@@ -157,7 +157,7 @@ func sentence(rng *phraser, o int, f finding) string {
 		case chexpert.Negative:
 			return pick(rng, "No focal consolidation.", "There is no focal consolidation.", "No airspace consolidation.")
 		}
-	case obsPneumonia:
+	case chexpert.Pneumonia:
 		switch st {
 		case chexpert.Positive:
 			return pick(rng, "Findings are consistent with pneumonia.", "This represents pneumonia.", "Compatible with "+lobe(f.side, f.zone)+" pneumonia.")
@@ -166,7 +166,7 @@ func sentence(rng *phraser, o int, f finding) string {
 		case chexpert.Negative:
 			return pick(rng, "No evidence of pneumonia.", "No radiographic evidence of pneumonia.")
 		}
-	case obsAtelectasis:
+	case chexpert.Atelectasis:
 		var where string
 		if f.side == both {
 			where = pick(rng, "bibasilar", "bilateral basilar")
@@ -187,7 +187,7 @@ func sentence(rng *phraser, o int, f finding) string {
 		case chexpert.Negative:
 			return pick(rng, "No atelectasis.", "There is no atelectasis.")
 		}
-	case obsPneumothorax:
+	case chexpert.Pneumothorax:
 		s := sideWord(f.side)
 		switch st {
 		case chexpert.Positive:
@@ -198,7 +198,7 @@ func sentence(rng *phraser, o int, f finding) string {
 		case chexpert.Negative:
 			return pick(rng, "No pneumothorax.", "There is no pneumothorax.", "No evidence of pneumothorax.")
 		}
-	case obsEffusion:
+	case chexpert.PleuralEffusion:
 		sz := severity(rng, f.severity, "small", "moderate", "large")
 		var s string
 		if f.side == both {
@@ -220,7 +220,7 @@ func sentence(rng *phraser, o int, f finding) string {
 		case chexpert.Negative:
 			return pick(rng, "No pleural effusion.", "There is no pleural effusion.", "No effusions.")
 		}
-	case obsPleuralOther:
+	case chexpert.PleuralOther:
 		s := sideWord(f.side)
 		switch st {
 		case chexpert.Positive:
@@ -230,7 +230,7 @@ func sentence(rng *phraser, o int, f finding) string {
 		case chexpert.Negative:
 			return "No pleural thickening."
 		}
-	case obsFracture:
+	case chexpert.Fracture:
 		s := sideWord(f.side)
 		nth := pick(rng, "fifth", "sixth", "seventh", "fourth")
 		switch st {
@@ -242,7 +242,7 @@ func sentence(rng *phraser, o int, f finding) string {
 		case chexpert.Negative:
 			return pick(rng, "No displaced rib fractures.", "No acute fracture.", "No rib fracture.")
 		}
-	case obsDevices:
+	case chexpert.SupportDevices:
 		if st != chexpert.Positive {
 			return ""
 		}
@@ -267,12 +267,12 @@ func sentence(rng *phraser, o int, f finding) string {
 
 // Negatives that IU X-Ray reports often combine into one sentence.
 var combinable = map[int]string{
-	obsPneumothorax:  "pneumothorax",
-	obsEffusion:      "pleural effusion",
-	obsConsolidation: "focal consolidation",
-	obsEdema:         "edema",
-	obsOpacity:       "focal airspace opacity",
-	obsLesion:        "suspicious nodules",
+	chexpert.Pneumothorax:    "pneumothorax",
+	chexpert.PleuralEffusion: "pleural effusion",
+	chexpert.Consolidation:   "focal consolidation",
+	chexpert.Edema:           "edema",
+	chexpert.LungOpacity:     "focal airspace opacity",
+	chexpert.LungLesion:      "suspicious nodules",
 }
 
 // normalTemplates are each radiologist's stock report for a normal study
@@ -282,19 +282,19 @@ var normalTemplates = [numRadiologists]struct {
 	text      string
 	negatives []int
 }{
-	{"The heart is normal in size. The mediastinum is unremarkable. The lungs are clear.", []int{obsCardiomegaly, obsECM}},
+	{"The heart is normal in size. The mediastinum is unremarkable. The lungs are clear.", []int{chexpert.Cardiomegaly, chexpert.EnlargedCardiomediastinum}},
 	{"Heart size normal. Lungs are clear. XXXX are normal. No pneumonia, effusions, edema, pneumothorax, nodules or masses.",
-		[]int{obsCardiomegaly, obsPneumonia, obsEffusion, obsEdema, obsPneumothorax, obsLesion}},
-	{"Both lungs are clear and expanded. Heart and mediastinum normal.", []int{obsCardiomegaly, obsECM}},
+		[]int{chexpert.Cardiomegaly, chexpert.Pneumonia, chexpert.PleuralEffusion, chexpert.Edema, chexpert.Pneumothorax, chexpert.LungLesion}},
+	{"Both lungs are clear and expanded. Heart and mediastinum normal.", []int{chexpert.Cardiomegaly, chexpert.EnlargedCardiomediastinum}},
 	{"The cardiomediastinal silhouette is within normal limits. The lungs are clear. No pneumothorax or pleural effusion.",
-		[]int{obsCardiomegaly, obsECM, obsPneumothorax, obsEffusion}},
+		[]int{chexpert.Cardiomegaly, chexpert.EnlargedCardiomediastinum, chexpert.Pneumothorax, chexpert.PleuralEffusion}},
 	{"Normal heart size and mediastinal contours. No focal airspace consolidation, pleural effusion or pneumothorax.",
-		[]int{obsCardiomegaly, obsECM, obsConsolidation, obsEffusion, obsPneumothorax}},
+		[]int{chexpert.Cardiomegaly, chexpert.EnlargedCardiomediastinum, chexpert.Consolidation, chexpert.PleuralEffusion, chexpert.Pneumothorax}},
 	{"The heart size and pulmonary vascularity appear within normal limits. The lungs are free of focal airspace disease. No pneumothorax or pleural effusion is seen.",
-		[]int{obsCardiomegaly, obsOpacity, obsPneumothorax, obsEffusion}},
+		[]int{chexpert.Cardiomegaly, chexpert.LungOpacity, chexpert.Pneumothorax, chexpert.PleuralEffusion}},
 	{"Lungs are clear bilaterally. No pleural effusion or pneumothorax. Heart size is within normal limits.",
-		[]int{obsEffusion, obsPneumothorax, obsCardiomegaly}},
-	{"No acute cardiopulmonary abnormality. The heart is normal in size. Lungs are clear.", []int{obsCardiomegaly}},
+		[]int{chexpert.PleuralEffusion, chexpert.Pneumothorax, chexpert.Cardiomegaly}},
+	{"No acute cardiopulmonary abnormality. The heart is normal in size. Lungs are clear.", []int{chexpert.Cardiomegaly}},
 }
 
 // writeReport states the study's findings in IU X-Ray style. For some
@@ -320,18 +320,18 @@ func writeReport(r *rand.Rand, s *study) string {
 	}
 	var cardio, lungs, pleura, bones, devices, extra []string
 	lungAbnormal := false
-	for _, o := range []int{obsOpacity, obsLesion, obsEdema, obsConsolidation, obsAtelectasis, obsPneumothorax} {
+	for _, o := range []int{chexpert.LungOpacity, chexpert.LungLesion, chexpert.Edema, chexpert.Consolidation, chexpert.Atelectasis, chexpert.Pneumothorax} {
 		if ok, _ := s.f[o].drawn(); ok {
 			lungAbnormal = true
 		}
 	}
 	// Heart and mediastinum, sometimes in one normal sentence.
-	if s.f[obsCardiomegaly].state == chexpert.Negative && s.f[obsECM].state == chexpert.Negative && rng.Float64() < 0.6 {
+	if s.f[chexpert.Cardiomegaly].state == chexpert.Negative && s.f[chexpert.EnlargedCardiomediastinum].state == chexpert.Negative && rng.Float64() < 0.6 {
 		cardio = append(cardio, pick(rng, "The heart size and mediastinal contours are within normal limits.",
 			"The cardiomediastinal silhouette is within normal limits.", "Heart size and mediastinal contours are normal.",
 			"The heart and mediastinum are normal."))
 	} else {
-		for _, o := range []int{obsCardiomegaly, obsECM} {
+		for _, o := range []int{chexpert.Cardiomegaly, chexpert.EnlargedCardiomediastinum} {
 			if t := sentence(rng, o, s.f[o]); t != "" {
 				cardio = append(cardio, t)
 			}
@@ -339,7 +339,7 @@ func writeReport(r *rand.Rand, s *study) string {
 	}
 	// Combine some negatives.
 	var negs []int
-	for _, o := range []int{obsConsolidation, obsOpacity, obsLesion, obsEdema, obsPneumothorax, obsEffusion} {
+	for _, o := range []int{chexpert.Consolidation, chexpert.LungOpacity, chexpert.LungLesion, chexpert.Edema, chexpert.Pneumothorax, chexpert.PleuralEffusion} {
 		if s.f[o].state == chexpert.Negative && rng.Float64() < 0.6 {
 			negs = append(negs, o)
 		}
@@ -360,7 +360,7 @@ func writeReport(r *rand.Rand, s *study) string {
 		lungs = append(lungs, pick(rng, "The lungs are clear.", "Lungs are clear bilaterally.", "The lungs are well expanded and clear.",
 			"Both lungs are clear and expanded.", "Clear lungs."))
 	}
-	for _, o := range []int{obsOpacity, obsLesion, obsEdema, obsConsolidation, obsPneumonia, obsAtelectasis} {
+	for _, o := range []int{chexpert.LungOpacity, chexpert.LungLesion, chexpert.Edema, chexpert.Consolidation, chexpert.Pneumonia, chexpert.Atelectasis} {
 		if combined[o] {
 			continue
 		}
@@ -369,7 +369,7 @@ func writeReport(r *rand.Rand, s *study) string {
 		}
 	}
 	rng.Shuffle(len(lungs), func(i, j int) { lungs[i], lungs[j] = lungs[j], lungs[i] })
-	for _, o := range []int{obsPneumothorax, obsEffusion, obsPleuralOther} {
+	for _, o := range []int{chexpert.Pneumothorax, chexpert.PleuralEffusion, chexpert.PleuralOther} {
 		if combined[o] {
 			continue
 		}
@@ -377,10 +377,10 @@ func writeReport(r *rand.Rand, s *study) string {
 			pleura = append(pleura, t)
 		}
 	}
-	if t := sentence(rng, obsFracture, s.f[obsFracture]); t != "" {
+	if t := sentence(rng, chexpert.Fracture, s.f[chexpert.Fracture]); t != "" {
 		bones = append(bones, t)
 	}
-	if t := sentence(rng, obsDevices, s.f[obsDevices]); t != "" {
+	if t := sentence(rng, chexpert.SupportDevices, s.f[chexpert.SupportDevices]); t != "" {
 		devices = append(devices, t)
 	}
 	if rng.Float64() < 0.25 {

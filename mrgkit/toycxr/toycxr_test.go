@@ -127,19 +127,19 @@ func TestConfig(t *testing.T) {
 // mentions maps each observation to words one of which every positive or
 // uncertain statement of it contains.
 var mentions = map[int][]string{
-	obsECM:           {"mediastin"},
-	obsCardiomegaly:  {"heart", "cardiomegaly", "cardiac", "cardiomediastinal"},
-	obsOpacity:       {"opacity", "infiltrate", "airspace disease"},
-	obsLesion:        {"nodul", "mass"},
-	obsEdema:         {"edema"},
-	obsConsolidation: {"consolidation"},
-	obsPneumonia:     {"pneumonia"},
-	obsAtelectasis:   {"atelectasis"},
-	obsPneumothorax:  {"pneumothorax"},
-	obsEffusion:      {"effusion"},
-	obsPleuralOther:  {"pleural thickening"},
-	obsFracture:      {"fracture"},
-	obsDevices:       {"pacemaker", "tube", "line", "catheter", "sternotomy"},
+	chexpert.EnlargedCardiomediastinum: {"mediastin"},
+	chexpert.Cardiomegaly:              {"heart", "cardiomegaly", "cardiac", "cardiomediastinal"},
+	chexpert.LungOpacity:               {"opacity", "infiltrate", "airspace disease"},
+	chexpert.LungLesion:                {"nodul", "mass"},
+	chexpert.Edema:                     {"edema"},
+	chexpert.Consolidation:             {"consolidation"},
+	chexpert.Pneumonia:                 {"pneumonia"},
+	chexpert.Atelectasis:               {"atelectasis"},
+	chexpert.Pneumothorax:              {"pneumothorax"},
+	chexpert.PleuralEffusion:           {"effusion"},
+	chexpert.PleuralOther:              {"pleural thickening"},
+	chexpert.Fracture:                  {"fracture"},
+	chexpert.SupportDevices:            {"pacemaker", "tube", "line", "catheter", "sternotomy"},
 }
 
 func TestReportsFollowLabels(t *testing.T) {
@@ -217,23 +217,23 @@ func TestFindingsAreVisible(t *testing.T) {
 	cfg.Size = 64
 	features := map[int]func(front, lat *image.Gray) float64{
 		// The enlarged heart fills the lower left lung (image right).
-		obsCardiomegaly: func(f, _ *image.Gray) float64 { return meanBox(f, 0.62, 0.55, 0.76, 0.75) },
+		chexpert.Cardiomegaly: func(f, _ *image.Gray) float64 { return meanBox(f, 0.62, 0.55, 0.76, 0.75) },
 		// Effusion whitens the lung bases.
-		obsEffusion: func(f, l *image.Gray) float64 {
+		chexpert.PleuralEffusion: func(f, l *image.Gray) float64 {
 			return meanBox(f, 0.12, 0.6, 0.3, 0.74) + meanBox(f, 0.7, 0.6, 0.88, 0.74) + meanBox(l, 0.55, 0.6, 0.8, 0.75)
 		},
 		// Perihilar haze brightens the central lungs.
-		obsEdema: func(f, _ *image.Gray) float64 {
+		chexpert.Edema: func(f, _ *image.Gray) float64 {
 			return meanBox(f, 0.26, 0.35, 0.4, 0.58) + meanBox(f, 0.6, 0.35, 0.74, 0.58)
 		},
 		// A pneumothorax darkens an apex.
-		obsPneumothorax: func(f, _ *image.Gray) float64 {
+		chexpert.Pneumothorax: func(f, _ *image.Gray) float64 {
 			r := meanBox(f, 0.14, 0.15, 0.32, 0.4) - meanBox(f, 0.2, 0.45, 0.32, 0.55)
 			l := meanBox(f, 0.68, 0.15, 0.86, 0.4) - meanBox(f, 0.68, 0.45, 0.8, 0.55)
 			return -min(r, l)
 		},
 		// Metal is the brightest thing in the image.
-		obsDevices: func(f, _ *image.Gray) float64 {
+		chexpert.SupportDevices: func(f, _ *image.Gray) float64 {
 			c := 0.0
 			for _, p := range f.Pix {
 				if p > 240 {
@@ -243,7 +243,7 @@ func TestFindingsAreVisible(t *testing.T) {
 			return c
 		},
 	}
-	minAUC := map[int]float64{obsCardiomegaly: 0.85, obsEffusion: 0.8, obsDevices: 0.75, obsEdema: 0.8, obsPneumothorax: 0.65}
+	minAUC := map[int]float64{chexpert.Cardiomegaly: 0.85, chexpert.PleuralEffusion: 0.8, chexpert.SupportDevices: 0.75, chexpert.Edema: 0.8, chexpert.Pneumothorax: 0.65}
 	scores := map[int][2][]float64{}
 	for i := range 400 {
 		st := GenerateStudy(cfg, i)
