@@ -276,9 +276,8 @@ func attentionFigure(opts Options, run string, be compute.Backend) ([]string, er
 		return nil, nil
 	}
 	pick := ann.Test[0]
-	card := chexpert.Index("Cardiomegaly")
 	for _, e := range ann.Test {
-		if e.Labels != nil && e.Labels[card] == chexpert.Positive {
+		if e.Labels != nil && e.Labels[chexpert.Cardiomegaly] == chexpert.Positive {
 			pick = e
 			break
 		}

@@ -88,7 +88,7 @@ func TestComponentShapes(t *testing.T) {
 				t.Fatalf("%d outputs, want %d", len(dims), len(want))
 			}
 			for i := range want {
-				if !equalInts(dims[i], want[i]) {
+				if !equal(dims[i], want[i]) {
 					t.Errorf("output %d: dims %v, want %v", i, dims[i], want[i])
 				}
 			}
@@ -96,7 +96,7 @@ func TestComponentShapes(t *testing.T) {
 	}
 }
 
-func equalInts(a, b []int) bool {
+func equal[T comparable](a, b []T) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -117,7 +117,7 @@ func TestGraphAttentionFollowsAdjacency(t *testing.T) {
 		return []*Node{nodes, attn}
 	})
 	k := NumConcepts
-	if !equalInts(dims[0], []int{k, c.D}) || !equalInts(dims[1], []int{k, k}) {
+	if !equal(dims[0], []int{k, c.D}) || !equal(dims[1], []int{k, k}) {
 		t.Fatalf("dims %v", dims)
 	}
 	adj := Adjacency()
@@ -219,21 +219,9 @@ func TestLMLossMasksPadding(t *testing.T) {
 	if math.Abs(float64(vals[0][0])-math.Log(5)) > 1e-5 {
 		t.Errorf("uniform loss %g, want log 5", vals[0][0])
 	}
-	if want := []float32{1, 1, 0, 0}; !equalF(vals[1], want) {
+	if want := []float32{1, 1, 0, 0}; !equal(vals[1], want) {
 		t.Errorf("mask %v, want %v (the word and its EOS)", vals[1], want)
 	}
-}
-
-func equalF(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestConfigureRejectsBadInput(t *testing.T) {

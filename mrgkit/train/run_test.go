@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/compute"
+
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
@@ -15,6 +17,19 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 )
+
+// tinySetup writes the small fixture dataset (nTrain training studies) into a
+// temporary directory and returns it with the pure-Go backend.
+func tinySetup(t *testing.T, nTrain int) (string, compute.Backend) {
+	t.Helper()
+	dir := t.TempDir()
+	fixture.Write(t, dir, nTrain, 4, 4, 40)
+	be, err := backend.New(backend.GoConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, be
+}
 
 const tinySet = "vocab_threshold=1;val_beam=1;checkpoint_every=3;epochs=2"
 
@@ -78,12 +93,7 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 // TestResumeIsBitIdentical kills a run after 5 steps (mid-epoch), resumes
 // it, and compares every variable with an uninterrupted run.
 func TestResumeIsBitIdentical(t *testing.T) {
-	dir := t.TempDir()
-	fixture.Write(t, dir, 16, 4, 4, 40)
-	be, err := backend.New(backend.GoConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, be := tinySetup(t, 16)
 	opts := func(out string, maxSteps int) Options {
 		return Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: out, Backend: be, Quiet: true, MaxSteps: maxSteps}
 	}
@@ -161,12 +171,7 @@ func stripTimes(b []byte) []byte {
 }
 
 func TestTrainBadInput(t *testing.T) {
-	dir := t.TempDir()
-	fixture.Write(t, dir, 8, 4, 4, 40)
-	be, err := backend.New(backend.GoConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, be := tinySetup(t, 8)
 	base := Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Backend: be, Quiet: true}
 	tests := []struct {
 		name string
@@ -194,12 +199,7 @@ func TestTrainBadInput(t *testing.T) {
 }
 
 func TestCorruptCheckpoint(t *testing.T) {
-	dir := t.TempDir()
-	fixture.Write(t, dir, 8, 4, 4, 40)
-	be, err := backend.New(backend.GoConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, be := tinySetup(t, 8)
 	run := filepath.Join(dir, "run")
 	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: run, Backend: be, Quiet: true, MaxSteps: 3}); err != nil {
 		t.Fatal(err)
@@ -211,7 +211,7 @@ func TestCorruptCheckpoint(t *testing.T) {
 	if err := os.WriteFile(files[0], []byte("garbage"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Train(Options{DataDir: dir, Dataset: "toycxr", Out: run, Backend: be, Quiet: true})
+	_, err := Train(Options{DataDir: dir, Dataset: "toycxr", Out: run, Backend: be, Quiet: true})
 	if err == nil || !strings.Contains(err.Error(), "checkpoint") {
 		t.Fatalf("resume from a corrupted checkpoint: %v", err)
 	}
@@ -223,12 +223,7 @@ func TestCorruptCheckpoint(t *testing.T) {
 // TestInitEncoder starts a run's encoder from another run's checkpoint and
 // checks that the first graph uses those weights (a shape mismatch fails).
 func TestInitEncoder(t *testing.T) {
-	dir := t.TempDir()
-	fixture.Write(t, dir, 8, 4, 4, 40)
-	be, err := backend.New(backend.GoConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, be := tinySetup(t, 8)
 	a := filepath.Join(dir, "a")
 	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: a, Backend: be, Quiet: true}); err != nil {
 		t.Fatal(err)
@@ -279,12 +274,7 @@ func TestSelectionScore(t *testing.T) {
 // (512x512 RGB PNGs) with a model trained on the small fixture.
 func TestGenerateRealIUStudies(t *testing.T) {
 	shared := fixture.Shared(t, "data/iu_xray/images/CXR1900_IM-0584/0.png")
-	dir := t.TempDir()
-	fixture.Write(t, dir, 8, 4, 4, 40)
-	be, err := backend.New(backend.GoConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, be := tinySetup(t, 8)
 	run := filepath.Join(dir, "run")
 	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: "vocab_threshold=1;epochs=1", Out: run, Backend: be, Quiet: true}); err != nil {
 		t.Fatal(err)
@@ -312,12 +302,7 @@ func TestGenerateRealIUStudies(t *testing.T) {
 // TestCooccurrenceEdges: with graph_cooccur the edge weights come from the
 // training labels and are saved with the run.
 func TestCooccurrenceEdges(t *testing.T) {
-	dir := t.TempDir()
-	fixture.Write(t, dir, 8, 4, 4, 40)
-	be, err := backend.New(backend.GoConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, be := tinySetup(t, 8)
 	run := filepath.Join(dir, "run")
 	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: "vocab_threshold=1;epochs=1;graph_cooccur=true", Out: run, Backend: be, Quiet: true}); err != nil {
 		t.Fatal(err)
