@@ -31,6 +31,15 @@ type Batch struct {
 	Indices []int
 }
 
+// Finalize releases the batch's tensors.
+func (b *Batch) Finalize() {
+	for _, t := range []*tensors.Tensor{b.Images, b.Tokens, b.Labels} {
+		if t != nil {
+			_ = t.FinalizeAll()
+		}
+	}
+}
+
 // LoaderConfig configures a Loader.
 type LoaderConfig struct {
 	BatchSize int

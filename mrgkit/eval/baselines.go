@@ -50,14 +50,7 @@ func ConstantReport(name, report string, refs map[string]string, withMeteor bool
 	if err != nil {
 		return Baseline{}, err
 	}
-	m := map[string]float64{}
-	for k, v := range nlg {
-		m[k] = v
-	}
-	for n, p := range map[string]metrics.PRF{"micro": ce.Micro, "macro": ce.Macro, "example": ce.Example} {
-		m["ce_"+n+"_precision"], m["ce_"+n+"_recall"], m["ce_"+n+"_f1"] = p.Precision, p.Recall, p.F1
-	}
-	return Baseline{Name: name, Report: report, Metrics: m}, nil
+	return Baseline{Name: name, Report: report, Metrics: Flatten(nlg, ce)}, nil
 }
 
 // Baselines returns the two constant-report baselines of a split: the most

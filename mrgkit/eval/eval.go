@@ -67,12 +67,12 @@ func Evaluate(gen *model.Generator, loader *data.Loader, vocab *data.Vocab, refs
 			return nil, err
 		}
 		if opts.Limit > 0 && n >= opts.Limit {
-			freeBatch(batch)
+			batch.Finalize()
 			break
 		}
 		preds, err := gen.Generate(batch.Images, opts.Decode)
 		if err != nil {
-			freeBatch(batch)
+			batch.Finalize()
 			return nil, err
 		}
 		truth := tensors.MustCopyFlatData[int32](batch.Labels)
@@ -85,7 +85,7 @@ func Evaluate(gen *model.Generator, loader *data.Loader, vocab *data.Vocab, refs
 			}
 			res.Studies = append(res.Studies, st)
 		}
-		freeBatch(batch)
+		batch.Finalize()
 		n++
 		if opts.Progress != nil {
 			fmt.Fprintf(opts.Progress, "\r  %s: generating %d/%d batches", opts.Split, n, total)
@@ -132,16 +132,23 @@ func (res *Result) score(noMeteor bool) error {
 	if err != nil {
 		return errors.Wrap(err, "clinical efficacy")
 	}
-	res.Flat = map[string]float64{}
-	for k, v := range res.NLG {
-		res.Flat[k] = v
-	}
-	for name, prf := range map[string]metrics.PRF{"micro": res.CE.Micro, "macro": res.CE.Macro, "example": res.CE.Example} {
-		res.Flat["ce_"+name+"_precision"] = prf.Precision
-		res.Flat["ce_"+name+"_recall"] = prf.Recall
-		res.Flat["ce_"+name+"_f1"] = prf.F1
-	}
+	res.Flat = Flatten(res.NLG, res.CE)
 	return nil
+}
+
+// Flatten puts NLG scores and clinical efficacy into one map: the NLG keys
+// plus ce_{micro,macro,example}_{precision,recall,f1}.
+func Flatten(nlg metrics.Scores, ce metrics.CE) map[string]float64 {
+	m := make(map[string]float64, len(nlg)+9)
+	for k, v := range nlg {
+		m[k] = v
+	}
+	for name, prf := range map[string]metrics.PRF{"micro": ce.Micro, "macro": ce.Macro, "example": ce.Example} {
+		m["ce_"+name+"_precision"] = prf.Precision
+		m["ce_"+name+"_recall"] = prf.Recall
+		m["ce_"+name+"_f1"] = prf.F1
+	}
+	return m
 }
 
 // BaseProbabilities computes the adaptive logit-adjustment update from a
@@ -179,13 +186,4 @@ func BaseProbabilities(res *Result, prev []float32) []float32 {
 		}
 	}
 	return out
-}
-
-// freeBatch releases a batch's tensors.
-func freeBatch(b *data.Batch) {
-	for _, t := range []*tensors.Tensor{b.Images, b.Tokens, b.Labels} {
-		if t != nil {
-			_ = t.FinalizeAll()
-		}
-	}
 }

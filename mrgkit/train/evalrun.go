@@ -152,7 +152,7 @@ func GenerateStudy(runDir string, images []string, dec mrgmodel.DecodeOptions, b
 	if err != nil {
 		return nil, err
 	}
-	defer freeBatch(batch)
+	defer batch.Finalize()
 	gen, err := mrgmodel.NewGenerator(be, store)
 	if err != nil {
 		return nil, backend.WrapErr(err)

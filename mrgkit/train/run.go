@@ -335,12 +335,12 @@ func Train(opts Options) (sum *Summary, err error) {
 			}
 			if bi < state.Batch { // resuming inside an epoch
 				bi++
-				freeBatch(batch)
+				batch.Finalize()
 				continue
 			}
 			t0 := time.Now()
 			outs, err := stepExec.Exec(batch.Images, batch.Tokens, batch.Labels)
-			freeBatch(batch)
+			batch.Finalize()
 			if err != nil {
 				return nil, backend.WrapErr(err)
 			}
@@ -446,14 +446,6 @@ func Train(opts Options) (sum *Summary, err error) {
 	sum.SecPerStep = median(stepTimes)
 	fmt.Fprintf(opts.Progress, "done: best epoch %d (%s %.4f), %.3f s/step, %.0fs\n", sum.BestEpoch, selectMetric, sum.BestScore, sum.SecPerStep, sum.Seconds)
 	return sum, nil
-}
-
-func freeBatch(b *data.Batch) {
-	for _, t := range []*tensors.Tensor{b.Images, b.Tokens, b.Labels} {
-		if t != nil {
-			_ = t.FinalizeAll()
-		}
-	}
 }
 
 func ones(n int) []float32 {
