@@ -1,7 +1,6 @@
 package gomlxbench
 
 import (
-	"os"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -68,12 +67,7 @@ func BenchmarkAttention(b *testing.B) { benchBlocks(b, AttentionBlocks()) }
 // marked ONNXFails must fail with an error naming the op (via
 // backend.WrapErr), the others must run.
 func TestBlocksOnONNX(t *testing.T) {
-	if backend.ONNXLibrary() == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ONNX Runtime library not installed")
-		}
-		t.Skip("ONNX Runtime library not installed (run `make onnxruntime`)")
-	}
+	requireONNX(t)
 	be, err := backend.New("onnx:cpu")
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package gomlxbench
 
 import (
-	"os"
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
@@ -17,12 +16,7 @@ import (
 // limits; if one starts working, the test says so (update FINDINGS.md).
 // Run with -v to see the table.
 func TestONNXOpSupport(t *testing.T) {
-	if backend.ONNXLibrary() == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ONNX Runtime library not installed")
-		}
-		t.Skip("ONNX Runtime library not installed (run `make onnxruntime`)")
-	}
+	requireONNX(t)
 	be, err := backend.New("onnx:cpu")
 	if err != nil {
 		t.Fatal(err)
