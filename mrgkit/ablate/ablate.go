@@ -140,16 +140,6 @@ func Run(opts Options) (*Results, error) {
 	return res, nil
 }
 
-func join(sets ...string) string {
-	var parts []string
-	for _, s := range sets {
-		if s != "" {
-			parts = append(parts, s)
-		}
-	}
-	return strings.Join(parts, ";")
-}
-
 func runCell(opts Options, c Config, seed int, run, teacherSet string) (*Cell, error) {
 	metricsPath := filepath.Join(run, "eval_test", train.MetricsFile)
 	if m, err := readMetrics(metricsPath); err == nil {
@@ -167,12 +157,12 @@ func runCell(opts Options, c Config, seed int, run, teacherSet string) (*Cell, e
 			}
 		}
 		if _, err := distill.Distill(distill.Options{Teacher: teacher, DataDir: opts.DataDir, Dataset: opts.Dataset, ImageRoot: opts.ImageRoot,
-			Preset: opts.Preset, Set: join(opts.Set, c.Set, teacherSet, seedSet), Out: run, Progress: opts.Progress, Backend: opts.Backend}); err != nil {
+			Preset: opts.Preset, Set: train.JoinSets(opts.Set, c.Set, teacherSet, seedSet), Out: run, Progress: opts.Progress, Backend: opts.Backend}); err != nil {
 			return nil, err
 		}
 	} else {
 		if _, err := train.Train(train.Options{DataDir: opts.DataDir, Dataset: opts.Dataset, ImageRoot: opts.ImageRoot, Preset: opts.Preset,
-			Set: join(opts.Set, c.Set, seedSet), Out: run, Progress: opts.Progress, Backend: opts.Backend}); err != nil {
+			Set: train.JoinSets(opts.Set, c.Set, seedSet), Out: run, Progress: opts.Progress, Backend: opts.Backend}); err != nil {
 			return nil, err
 		}
 	}

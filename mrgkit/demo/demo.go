@@ -59,16 +59,6 @@ const (
 	quickStudentSet = "epochs=2;kd_adaptive=true"
 )
 
-func join(a, b string) string {
-	if a == "" {
-		return b
-	}
-	if b == "" {
-		return a
-	}
-	return a + ";" + b
-}
-
 // Run runs the demo.
 func Run(opts Options) (*Summary, error) {
 	if opts.Progress == nil {
@@ -121,7 +111,7 @@ func Run(opts Options) (*Summary, error) {
 	t0 = time.Now()
 	teacher := filepath.Join(opts.Out, "teacher")
 	fmt.Fprintf(p, "[2/5] training the teacher (%s preset) → %s\n", preset, teacher)
-	if _, err := train.Train(train.Options{DataDir: opts.DataDir, Dataset: "toycxr", Preset: preset, Set: join(tset, opts.TeacherSet),
+	if _, err := train.Train(train.Options{DataDir: opts.DataDir, Dataset: "toycxr", Preset: preset, Set: train.JoinSets(tset, opts.TeacherSet),
 		Out: teacher, Progress: p, Backend: be}); err != nil {
 		return nil, errors.Wrap(err, "teacher")
 	}
@@ -131,7 +121,7 @@ func Run(opts Options) (*Summary, error) {
 	t0 = time.Now()
 	student := filepath.Join(opts.Out, "student")
 	fmt.Fprintf(p, "[3/5] distilling the student (adaptive KD) → %s\n", student)
-	if _, err := distill.Distill(distill.Options{Teacher: teacher, Set: join(sset, opts.StudentSet), Out: student, Progress: p, Backend: be}); err != nil {
+	if _, err := distill.Distill(distill.Options{Teacher: teacher, Set: train.JoinSets(sset, opts.StudentSet), Out: student, Progress: p, Backend: be}); err != nil {
 		return nil, errors.Wrap(err, "student")
 	}
 	sum.Seconds["student"] = time.Since(t0).Seconds()

@@ -105,10 +105,7 @@ func distillOnce(opts Options) (*train.Summary, error) {
 	// The student inherits the settings it must share with the teacher.
 	shared := fmt.Sprintf("%s=%d;%s=%d;%s=%d;%s=%d;%s=%d;%s=%d", mrgmodel.ParamImageSize, tc.ImageSize, mrgmodel.ParamImageResize, tc.ImageResize,
 		mrgmodel.ParamImageChannels, tc.Channels, mrgmodel.ParamViews, tc.Views, mrgmodel.ParamMaxLen, tc.MaxLen, mrgmodel.ParamNumLabels, tc.NumLabels)
-	full := shared
-	if set != "" {
-		full = shared + ";" + set
-	}
+	full := train.JoinSets(shared, set)
 	prepare := func(store *model.Store, v *data.Vocab) error {
 		sc := mrgmodel.ReadConfig(store)
 		if err := compatible(tc, sc, vocab, v); err != nil {

@@ -106,3 +106,15 @@ func PresetParams(preset string) map[string]any {
 	}
 	return out
 }
+
+// JoinSets joins "-set" strings ("k=v;k2=v2") with ";", skipping empty ones;
+// later settings override earlier ones when parsed.
+func JoinSets(sets ...string) string {
+	var parts []string
+	for _, s := range sets {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, ";")
+}

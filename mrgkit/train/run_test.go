@@ -326,3 +326,14 @@ func TestCooccurrenceEdges(t *testing.T) {
 		t.Error("edge weights are all 1: co-occurrence was not applied")
 	}
 }
+
+func TestJoinSets(t *testing.T) {
+	for _, tc := range []struct {
+		in   []string
+		want string
+	}{{nil, ""}, {[]string{"", "a=1"}, "a=1"}, {[]string{"a=1", "", "b=2;c=3"}, "a=1;b=2;c=3"}} {
+		if got := JoinSets(tc.in...); got != tc.want {
+			t.Errorf("JoinSets(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
