@@ -156,7 +156,7 @@ func Run(opts Options) (*Summary, error) {
 	sum.Seconds["figures"] = time.Since(t0).Seconds()
 	sum.Seconds["total"] = time.Since(start).Seconds()
 
-	if err := writeJSON(filepath.Join(opts.Out, "summary.json"), sum); err != nil {
+	if err := train.WriteJSONAtomic(filepath.Join(opts.Out, "summary.json"), sum); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(p, "done in %s\n", time.Since(start).Round(time.Second))
@@ -312,15 +312,4 @@ func attentionFigure(opts Options, run string, be compute.Backend) ([]string, er
 	return plots.Both(filepath.Join(opts.Figures, "attention_cardiomegaly"), func(path string) error {
 		return plots.AttentionOverlay(path, img, w, grid, grid, title)
 	})
-}
-
-func writeJSON(path string, v any) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	b, err := jsonIndent(v)
-	if err != nil {
-		return err
-	}
-	return data.WriteFileAtomic(path, b)
 }

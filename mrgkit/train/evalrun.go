@@ -85,11 +85,11 @@ func EvaluateRun(runDir string, opts EvalOptions) (*eval.Result, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
-	if err := writeJSONAtomic(filepath.Join(out, ReportsFile), res.Studies); err != nil {
+	if err := WriteJSONAtomic(filepath.Join(out, ReportsFile), res.Studies); err != nil {
 		return nil, err
 	}
 	m := map[string]any{"split": opts.Split, "beam": opts.Decode.Beam, "metrics": res.Flat, "ce": res.CE, "studies": len(res.Studies), "seconds": res.Seconds}
-	if err := writeJSONAtomic(filepath.Join(out, MetricsFile), m); err != nil {
+	if err := WriteJSONAtomic(filepath.Join(out, MetricsFile), m); err != nil {
 		return nil, err
 	}
 	return res, nil

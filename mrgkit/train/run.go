@@ -250,7 +250,7 @@ func Train(opts Options) (sum *Summary, err error) {
 	if info.Kind == "" {
 		info.Kind = "teacher"
 	}
-	if err := writeJSONAtomic(filepath.Join(opts.Out, RunInfoFile), info); err != nil {
+	if err := WriteJSONAtomic(filepath.Join(opts.Out, RunInfoFile), info); err != nil {
 		return nil, err
 	}
 
@@ -606,9 +606,14 @@ func (l *logWriter) Close() error {
 	return l.f.Close()
 }
 
-func writeJSONAtomic(path string, v any) error {
+// WriteJSONAtomic writes v as indented JSON to path (creating its directory)
+// atomically: a crash leaves the old file or the new one, never half.
+func WriteJSONAtomic(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
 	return data.WriteFileAtomic(path, b)

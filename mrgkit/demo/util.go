@@ -1,5 +1,0 @@
-package demo
-
-import "encoding/json"
-
-func jsonIndent(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") }
