@@ -27,6 +27,9 @@ type Batch struct {
 	// Reports are the cleaned reports (untruncated), States the label states.
 	Reports []string
 	States  []chexpert.Labels
+	// Annotated says, per study, whether its States come from the
+	// annotation's ground-truth "labels" (false: from LabelFunc or blank).
+	Annotated []bool
 	// Indices are the positions of the studies in the loader's entries.
 	Indices []int
 }
@@ -70,6 +73,7 @@ type Loader struct {
 	tokens  [][]int32 // truncated word ids per entry
 	cleaned []string
 	labels  []chexpert.Labels
+	truth   []bool                        // labels from the annotation
 	cache   []atomic.Pointer[cachedPlane] // entry*Views + view
 }
 
@@ -106,7 +110,7 @@ func NewLoader(entries []Entry, imageRoot string, vocab *Vocab, clean func(strin
 	}
 	l := &Loader{entries: entries, root: imageRoot, cfg: cfg,
 		tokens: make([][]int32, len(entries)), cleaned: make([]string, len(entries)),
-		labels: make([]chexpert.Labels, len(entries))}
+		labels: make([]chexpert.Labels, len(entries)), truth: make([]bool, len(entries))}
 	if cfg.Cache {
 		l.cache = make([]atomic.Pointer[cachedPlane], len(entries)*cfg.Views)
 	}
@@ -129,6 +133,7 @@ func NewLoader(entries []Entry, imageRoot string, vocab *Vocab, clean func(strin
 		switch {
 		case e.Labels != nil:
 			l.labels[i] = *e.Labels
+			l.truth[i] = true
 		case cfg.LabelFunc != nil:
 			l.labels[i] = cfg.LabelFunc(e.Report)
 		}
@@ -263,11 +268,12 @@ func (l *Loader) build(order []int, epoch, b int) (*Batch, error) {
 	imgs := make([]float32, n*views*per)
 	toks := make([]int32, n*l.cfg.MaxLen)
 	labs := make([]int32, n*chexpert.NumObservations)
-	out := &Batch{IDs: make([]string, n), Reports: make([]string, n), States: make([]chexpert.Labels, n), Indices: append([]int(nil), idx...)}
+	out := &Batch{IDs: make([]string, n), Reports: make([]string, n), States: make([]chexpert.Labels, n), Annotated: make([]bool, n), Indices: append([]int(nil), idx...)}
 	for k, i := range idx {
 		out.IDs[k] = l.entries[i].ID
 		out.Reports[k] = l.cleaned[i]
 		out.States[k] = l.labels[i]
+		out.Annotated[k] = l.truth[i]
 		copy(toks[k*l.cfg.MaxLen:], l.tokens[i])
 		for o, st := range l.labels[i] {
 			labs[k*chexpert.NumObservations+o] = int32(st.Class())

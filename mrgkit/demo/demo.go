@@ -128,13 +128,22 @@ func Run(opts Options) (*Summary, error) {
 
 	// 4. Test evaluation and baselines.
 	t0 = time.Now()
-	fmt.Fprintf(p, "[4/5] evaluating on the test split (beam %d)\n", decode.Beam)
+	fmt.Fprintf(p, "[4/5] evaluating on the test split (beam %d, length penalty %g, no-repeat %d-grams), with the branch's prompts and with the true labels as prompts (oracle)\n",
+		decode.Beam, decode.LengthPenalty, decode.NoRepeatNgram)
 	for _, r := range []struct{ name, dir string }{{"teacher", teacher}, {"student (adaptive KD)", student}} {
-		res, err := train.EvaluateRun(r.dir, train.EvalOptions{Split: "test", Decode: decode, Backend: be, Progress: p})
-		if err != nil {
-			return nil, errors.Wrapf(err, "evaluating %s", r.name)
+		for _, prompts := range []string{eval.PromptsPredicted, eval.PromptsTruth} {
+			res, err := train.EvaluateRun(r.dir, train.EvalOptions{Split: "test", Decode: decode, Backend: be, Progress: p, Prompts: prompts})
+			if err != nil {
+				return nil, errors.Wrapf(err, "evaluating %s", r.name)
+			}
+			name := r.name
+			if prompts == eval.PromptsTruth {
+				name += ", oracle prompts"
+			}
+			fmt.Fprintf(p, "%s:\n", name)
+			eval.WriteFaithfulness(p, res)
+			sum.Rows = append(sum.Rows, Row{name, res.Flat})
 		}
-		sum.Rows = append(sum.Rows, Row{r.name, res.Flat})
 	}
 	base, err := baselines(opts.DataDir)
 	if err != nil {
@@ -182,7 +191,9 @@ func baselines(dataDir string) ([]eval.Baseline, error) {
 // Table renders the summary rows as a Markdown table.
 func (s *Summary) Table() string {
 	cols := []struct{ key, name string }{{"BLEU_1", "B1"}, {"BLEU_4", "B4"}, {"METEOR", "MTR"}, {"ROUGE_L", "RL"}, {"CIDEr", "CIDEr"},
-		{"ce_micro_f1", "CE-F1 micro"}, {"ce_example_f1", "CE-F1 example"}}
+		{"ce_micro_f1", "CE-F1 micro"}, {"ce_example_f1", "CE-F1 example"},
+		{"diag_micro_f1", "diagnosis F1"}, {"text_micro_f1", "text F1"}, {"text_micro_f1_no_nf", "text F1 w/o NF"},
+		{"faith_micro_f1", "faithful F1"}, {"repeated_sentence_rate", "repeats"}}
 	var b strings.Builder
 	b.WriteString("| model |")
 	for _, c := range cols {

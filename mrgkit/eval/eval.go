@@ -27,19 +27,35 @@ type Study struct {
 	Reference string          `json:"reference"`
 	GenLabels chexpert.Labels `json:"generated_labels"` // labeler on the generated report
 	RefLabels chexpert.Labels `json:"reference_labels"` // labeler on the reference report
-	TrueState chexpert.Labels `json:"-"`                // ground-truth classes fed to training
+	TrueState chexpert.Labels `json:"-"`                // label classes fed to training (truth, or the labeler's reading of the reference)
 	Predicted chexpert.Labels `json:"predicted_labels"` // diagnosis branch
-	PositiveP []float32       `json:"-"`
+	// TrueLabels are the annotation's ground-truth labels (nil without).
+	TrueLabels *chexpert.Labels `json:"true_labels,omitempty"`
+	// PromptLabels are the states the decoder was prompted with.
+	PromptLabels chexpert.Labels `json:"-"`
+	PositiveP    []float32       `json:"-"`
 }
+
+// Prompt sources of Options.Prompts.
+const (
+	PromptsPredicted = "predicted" // the diagnosis branch's predictions (the method)
+	PromptsTruth     = "truth"     // the ground-truth labels: oracle-prompt evaluation
+)
 
 // Result is the evaluation of one split.
 type Result struct {
-	Split   string             `json:"split"`
-	NLG     metrics.Scores     `json:"nlg"`
-	CE      metrics.CE         `json:"ce"`
-	Seconds float64            `json:"seconds"`
-	Studies []Study            `json:"studies"`
-	Flat    map[string]float64 `json:"metrics"` // NLG keys plus ce_{micro,macro,example}_{precision,recall,f1}
+	Split   string         `json:"split"`
+	Prompts string         `json:"prompts"` // PromptsPredicted or PromptsTruth
+	NLG     metrics.Scores `json:"nlg"`
+	CE      metrics.CE     `json:"ce"`
+	Seconds float64        `json:"seconds"`
+	Studies []Study        `json:"studies"`
+	// Faithfulness: diagnosis and text against the truth, text against the
+	// prompts, repetition and length.
+	Faithfulness Faithfulness `json:"faithfulness"`
+	// Flat holds the NLG keys, ce_{micro,macro,example}_{precision,recall,f1}
+	// and the faithfulness figures (diag_*, text_*, faith_*, repeated_sentence_rate, ...).
+	Flat map[string]float64 `json:"metrics"`
 }
 
 // Options configures Evaluate.
@@ -50,13 +66,24 @@ type Options struct {
 	Progress io.Writer // nil: silent
 	// NoMETEOR skips METEOR (slower than the other metrics) for per-epoch validation.
 	NoMETEOR bool
+	// Prompts is PromptsPredicted (default, "") or PromptsTruth: the decoder
+	// is prompted with the ground-truth labels, which every study must have.
+	Prompts string
 }
 
 // Evaluate generates a report for every study of the loader and scores them.
 // refs maps study id to its cleaned reference report.
 func Evaluate(gen *model.Generator, loader *data.Loader, vocab *data.Vocab, refs map[string]string, opts Options) (*Result, error) {
 	start := time.Now()
-	res := &Result{Split: opts.Split}
+	switch opts.Prompts {
+	case "":
+		opts.Prompts = PromptsPredicted
+	case PromptsPredicted, PromptsTruth:
+	default:
+		return nil, errors.Errorf("prompts %q: must be %q or %q", opts.Prompts, PromptsPredicted, PromptsTruth)
+	}
+	res := &Result{Split: opts.Split, Prompts: opts.Prompts}
+	truthAll := true
 	n := 0
 	total := loader.Len()
 	if opts.Limit > 0 && opts.Limit < total {
@@ -70,18 +97,42 @@ func Evaluate(gen *model.Generator, loader *data.Loader, vocab *data.Vocab, refs
 			batch.Finalize()
 			break
 		}
-		preds, err := gen.Generate(batch.Images, opts.Decode)
+		truth := tensors.MustCopyFlatData[int32](batch.Labels)
+		nl := batch.Labels.Shape().Dimensions[1]
+		var prompts []int32
+		if opts.Prompts == PromptsTruth {
+			for i, ok := range batch.Annotated {
+				if !ok {
+					batch.Finalize()
+					return nil, errors.Errorf("-prompts truth: split %q has studies without ground-truth labels in the annotation (first: %q)", opts.Split, batch.IDs[i])
+				}
+			}
+			if nl != gen.Config.NumLabels {
+				batch.Finalize()
+				return nil, errors.Errorf("-prompts truth: the data has %d labels per study, the model %d", nl, gen.Config.NumLabels)
+			}
+			prompts = truth
+		}
+		preds, err := gen.GeneratePrompted(batch.Images, prompts, opts.Decode)
 		if err != nil {
 			batch.Finalize()
 			return nil, err
 		}
-		truth := tensors.MustCopyFlatData[int32](batch.Labels)
-		nl := batch.Labels.Shape().Dimensions[1]
 		for i, p := range preds {
 			id := batch.IDs[i]
 			st := Study{ID: id, Generated: vocab.Decode(p.Words), Reference: refs[id], Predicted: p.Labels, PositiveP: p.PositiveP}
 			for o := 0; o < nl && o < chexpert.NumObservations; o++ {
 				st.TrueState[o] = chexpert.State(truth[i*nl+o])
+			}
+			st.PromptLabels = st.Predicted
+			if batch.Annotated[i] {
+				t := st.TrueState
+				st.TrueLabels = &t
+				if prompts != nil {
+					st.PromptLabels = t
+				}
+			} else {
+				truthAll = false
 			}
 			res.Studies = append(res.Studies, st)
 		}
@@ -101,6 +152,8 @@ func Evaluate(gen *model.Generator, loader *data.Loader, vocab *data.Vocab, refs
 	if err := res.score(opts.NoMETEOR); err != nil {
 		return nil, err
 	}
+	res.Faithfulness = faithfulness(res.Studies, gen.Config.UsePrompts, truthAll)
+	res.Faithfulness.flat(res.Flat)
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
 }
@@ -149,41 +202,4 @@ func Flatten(nlg metrics.Scores, ce metrics.CE) map[string]float64 {
 		m["ce_"+name+"_f1"] = prf.F1
 	}
 	return m
-}
-
-// BaseProbabilities computes the adaptive logit-adjustment update from a
-// validation result: for each observation, the mean predicted positive
-// probability over studies truly positive for it, divided by the maximum
-// over observations. Observations without positive studies keep prev.
-func BaseProbabilities(res *Result, prev []float32) []float32 {
-	n := len(prev)
-	sum := make([]float64, n)
-	cnt := make([]float64, n)
-	for _, s := range res.Studies {
-		for o := 0; o < n && o < len(s.PositiveP); o++ {
-			if s.TrueState[o] == chexpert.Positive {
-				sum[o] += float64(s.PositiveP[o])
-				cnt[o]++
-			}
-		}
-	}
-	out := make([]float32, n)
-	mx := 0.0
-	for o := range out {
-		if cnt[o] > 0 {
-			v := sum[o] / cnt[o]
-			if v > mx {
-				mx = v
-			}
-		}
-	}
-	for o := range out {
-		switch {
-		case cnt[o] == 0 || mx == 0:
-			out[o] = prev[o]
-		default:
-			out[o] = float32(max(sum[o]/cnt[o]/mx, 1e-3))
-		}
-	}
-	return out
 }

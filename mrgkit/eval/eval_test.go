@@ -7,14 +7,30 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 )
 
-func TestBaseProbabilities(t *testing.T) {
+// logitsFor returns 4 logits (blank, positive, negative, uncertain) whose
+// softmax gives "positive" the probability p and "blank" the rest.
+func logitsFor(p float64) []float32 {
+	return []float32{0, float32(math.Log(p / (1 - p))), -100, -100}
+}
+
+func TestPaperBaseProb(t *testing.T) {
 	pos := chexpert.Positive
-	res := &Result{Studies: []Study{
-		{PositiveP: []float32{0.8, 0.1, 0.5}, TrueState: chexpert.Labels{pos, pos}},
-		{PositiveP: []float32{0.4, 0.3, 0.9}, TrueState: chexpert.Labels{pos, chexpert.Negative}},
-		{PositiveP: []float32{0.2, 0.2, 0.9}, TrueState: chexpert.Labels{chexpert.Blank, pos}},
-	}}
-	got := BaseProbabilities(res, []float32{1, 1, 0.7})
+	row := func(ps ...float64) []float32 {
+		var out []float32
+		for _, p := range ps {
+			out = append(out, logitsFor(p)...)
+		}
+		return out
+	}
+	diags := []Diagnosis{
+		{Logits: row(0.8, 0.1, 0.5), Truth: chexpert.Labels{pos, pos}},
+		{Logits: row(0.4, 0.3, 0.9), Truth: chexpert.Labels{pos, chexpert.Negative}},
+		{Logits: row(0.2, 0.2, 0.9), Truth: chexpert.Labels{chexpert.Blank, pos}},
+	}
+	got, err := Calibrate(AdjustPaper, diags, []float32{1, 1, 0.7})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// obs 0: mean over truly positive studies (0.8+0.4)/2 = 0.6; obs 1: (0.1+0.2)/2 = 0.15;
 	// obs 2: no positive study → keeps 0.7. Divided by the max (0.6).
 	want := []float64{1, 0.25, 0.7}
@@ -22,6 +38,66 @@ func TestBaseProbabilities(t *testing.T) {
 		if math.Abs(float64(got[i])-want[i]) > 1e-6 {
 			t.Errorf("base_prob[%d] = %g, want %g", i, got[i], want[i])
 		}
+	}
+}
+
+func TestF1Shifts(t *testing.T) {
+	pos, neg := chexpert.Positive, chexpert.Negative
+	// One observation. Positive logit minus the best other logit ("margin")
+	// per study: positives at margins -1.1, -0.6, 0.3; negatives at -3, -0.8, 0.1.
+	// A study is called positive when margin + δ > 0.
+	// δ in (0.6, 0.8]: calls 0.3, -0.6 (TP 2) and 0.1 (FP 1): F1 = 4/6 = 0.667;
+	// δ in (-0.1, 0.6]: TP 1 (0.3), FP 1: F1 = 0.5; δ in (0.8, 1.1]: TP 2, FP 2: 0.571;
+	// δ in (1.1, 3]: TP 3, FP 2: 0.75; δ > 3: TP 3, FP 3: 0.667. Best: δ = 1.25 (smallest grid point in (1.1, 3]).
+	margins := []struct {
+		m     float32
+		truth chexpert.State
+	}{{-1.1, pos}, {-0.6, pos}, {0.3, pos}, {-3, neg}, {-0.8, neg}, {0.1, neg}}
+	var diags []Diagnosis
+	for _, s := range margins {
+		diags = append(diags, Diagnosis{Logits: []float32{0, s.m, -5, -5}, Truth: chexpert.Labels{s.truth}})
+	}
+	got, err := Calibrate(AdjustF1, diags, []float32{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := math.Exp(-1.25); math.Abs(float64(got[0])-want) > 1e-6 {
+		t.Errorf("base_prob = %g (δ = %g), want exp(-1.25) = %g", got[0], -math.Log(float64(got[0])), want)
+	}
+	// Two observations: obs 0 well predicted (10 positives at margin +1, 10
+	// negatives at -1); obs 1 invisible (2 positives among 18 negatives, all
+	// far below 0 and interleaved). Obs 1's own F1 is best when every study
+	// is called positive (4/22 > 0), but that costs the micro-F1 (2·12/42 =
+	// 0.57 instead of 20/22 = 0.91): the shift stays at 0, no flood.
+	diags = diags[:0]
+	for i := range 20 {
+		var d Diagnosis
+		d.Logits = make([]float32, 8)
+		m0 := float32(-1)
+		if i < 10 {
+			m0 = 1
+			d.Truth[0] = pos
+		}
+		m1 := -1.2 - 0.1*float32(i)
+		if i == 3 || i == 11 {
+			d.Truth[1] = pos
+		}
+		copy(d.Logits, []float32{0, m0, -5, -5, 0, m1, -5, -5})
+		diags = append(diags, d)
+	}
+	got, err = Calibrate(AdjustF1, diags, []float32{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != 1 || got[1] != 1 {
+		t.Errorf("base_prob = %v, want [1 1] (δ = 0 for both)", got)
+	}
+	none, err := Calibrate(AdjustNone, diags, []float32{0.3})
+	if err != nil || none[0] != 1 {
+		t.Errorf("AdjustNone = %v, %v; want [1]", none, err)
+	}
+	if _, err := Calibrate("bogus", diags, []float32{1}); err == nil {
+		t.Error("Calibrate(bogus) gave no error")
 	}
 }
 

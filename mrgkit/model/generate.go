@@ -2,7 +2,6 @@ package model
 
 import (
 	"math"
-	"sort"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
@@ -13,31 +12,47 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 )
 
-// DecodeOptions configures report generation.
+// DecodeOptions configures report generation (see BeamSearch).
 type DecodeOptions struct {
-	Beam              int     // 1 = greedy
+	Beam              int     // hypotheses per study; 1 = greedy
 	MinLen            int     // EOS is forbidden before this many words
 	MaxLen            int     // at most this many words (<= max_len-1); 0 = max_len-1
-	RepetitionPenalty float64 // >1 penalises words already generated (CTRL-style); 1 = off
-	LengthPenalty     float64 // beam score = logprob / len^LengthPenalty; 0 = plain sum
+	RepetitionPenalty float64 // >1 penalises each distinct word already generated once (CTRL/HF); 1 = off
+	LengthPenalty     float64 // α: a finished hypothesis scores logprob / (words+1)^α; 0 = plain sum
+	NoRepeatNgram     int     // n > 0 bans any word that would repeat an n-gram (R2Gen's block_trigrams: 3); 0 = off
 }
 
-// DefaultDecodeOptions are the reference settings: beam 3, min length 3.
+// DefaultDecodeOptions are the reference settings: beam 3 (R2Gen,
+// PromptMRG), min length 3, length normalisation α = 1 (HF's and BLIP's
+// default), trigram blocking (R2Gen's block_trigrams).
 func DefaultDecodeOptions() DecodeOptions {
-	return DecodeOptions{Beam: 3, MinLen: 3, RepetitionPenalty: 1.0, LengthPenalty: 0}
+	return DecodeOptions{Beam: 3, MinLen: 3, RepetitionPenalty: 1.0, LengthPenalty: 1.0, NoRepeatNgram: 3}
 }
 
-// Validate checks the options.
+// MaxWords is the number of words generation may produce at most.
+func (o DecodeOptions) MaxWords(c Config) int {
+	if o.MaxLen == 0 {
+		return c.MaxLen - 1
+	}
+	return o.MaxLen
+}
+
+// Validate checks the options against the model's configuration.
 func (o DecodeOptions) Validate(c Config) error {
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 	switch {
 	case o.Beam < 1 || o.Beam > 16:
 		return errors.Errorf("beam=%d: must be in [1,16]", o.Beam)
-	case o.MinLen < 0:
-		return errors.Errorf("min length %d: must be >= 0", o.MinLen)
 	case o.MaxLen < 0 || o.MaxLen > c.MaxLen-1:
-		return errors.Errorf("max length %d: must be in [0,%d]", o.MaxLen, c.MaxLen-1)
-	case o.RepetitionPenalty < 1:
-		return errors.Errorf("repetition penalty %g: must be >= 1", o.RepetitionPenalty)
+		return errors.Errorf("max length %d: must be in [0,%d] (0: the model's max_len-1)", o.MaxLen, c.MaxLen-1)
+	case o.MinLen < 0 || o.MinLen > o.MaxWords(c):
+		return errors.Errorf("min length %d: must be in [0,%d] (the maximum length)", o.MinLen, o.MaxWords(c))
+	case !finite(o.RepetitionPenalty) || o.RepetitionPenalty < 1:
+		return errors.Errorf("repetition penalty %g: must be a number >= 1 (1 = off)", o.RepetitionPenalty)
+	case !finite(o.LengthPenalty) || o.LengthPenalty < 0 || o.LengthPenalty > 5:
+		return errors.Errorf("length_penalty %g: must be in [0,5] (0 = summed log-probability)", o.LengthPenalty)
+	case o.NoRepeatNgram < 0 || o.NoRepeatNgram > c.MaxLen-1:
+		return errors.Errorf("no_repeat_ngram %d: must be in [0,%d] (0 = off)", o.NoRepeatNgram, c.MaxLen-1)
 	}
 	return nil
 }
@@ -47,6 +62,7 @@ type Prediction struct {
 	Words      []int32         // generated word ids (no EOS)
 	Labels     chexpert.Labels // predicted label states (from the diagnosis branch; blank without prompts)
 	PositiveP  []float32       // predicted probability of "positive" per observation (raw logits, before adjustment)
+	RawLogits  []float32       // [NumLabels*4] raw diagnosis logits (before adjustment)
 	FusionAttn []float32       // [N*K] patch→concept attention, nil without fusion
 }
 
@@ -103,8 +119,18 @@ func NewGenerator(backend compute.Backend, store *model.Store) (*Generator, erro
 	return gen, nil
 }
 
-// Generate produces reports for a batch of images [B, V, H, W, C].
-func (gen *Generator) Generate(images *tensors.Tensor, opts DecodeOptions) (preds []Prediction, err error) {
+// Generate produces reports for a batch of images [B, V, H, W, C], the
+// decoder prompted by the diagnosis branch's predictions.
+func (gen *Generator) Generate(images *tensors.Tensor, opts DecodeOptions) ([]Prediction, error) {
+	return gen.GeneratePrompted(images, nil, opts)
+}
+
+// GeneratePrompted is Generate with the decoder's prompts given: prompts
+// holds B*NumLabels label-state classes (chexpert.State.Class(), row-major),
+// e.g. the ground truth for an oracle-prompt evaluation; nil uses the
+// diagnosis branch's predictions. The returned Labels are always the
+// branch's predictions.
+func (gen *Generator) GeneratePrompted(images *tensors.Tensor, prompts []int32, opts DecodeOptions) (preds []Prediction, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = errors.Errorf("generation failed: %v", r)
@@ -114,45 +140,26 @@ func (gen *Generator) Generate(images *tensors.Tensor, opts DecodeOptions) (pred
 	if err := opts.Validate(c); err != nil {
 		return nil, err
 	}
-	maxWords := opts.MaxLen
-	if maxWords == 0 {
-		maxWords = c.MaxLen - 1
+	b := images.Shape().Dimensions[0]
+	if prompts != nil && len(prompts) != b*c.NumLabels {
+		return nil, errors.Errorf("%d prompt states given for %d studies of %d labels", len(prompts), b, c.NumLabels)
 	}
 	outs, err := gen.encode.Exec(images)
 	if err != nil {
 		return nil, err
 	}
-	memT, clsT, attT, rawT := outs[0], outs[1], outs[2], outs[3]
+	memT, attT := outs[0], outs[2]
 	defer func() {
 		for _, t := range outs {
 			_ = t.FinalizeAll()
 		}
 	}()
-	b := images.Shape().Dimensions[0]
 	mdims := memT.Shape().Dimensions
 	m, d := mdims[1], mdims[2]
 	mem := tensors.MustCopyFlatData[float32](memT)
-	cls := tensors.MustCopyFlatData[float32](clsT)
-	raw := tensors.MustCopyFlatData[float32](rawT)
-
-	preds = make([]Prediction, b)
-	prompts := make([]int32, b*c.NumLabels)
-	for i := 0; i < b; i++ {
-		preds[i].PositiveP = make([]float32, c.NumLabels)
-		for o := 0; o < c.NumLabels; o++ {
-			row := cls[(i*c.NumLabels+o)*4 : (i*c.NumLabels+o)*4+4]
-			best := 0
-			for s := 1; s < 4; s++ {
-				if row[s] > row[best] {
-					best = s
-				}
-			}
-			prompts[i*c.NumLabels+o] = int32(best)
-			preds[i].PositiveP[o] = softmax4(raw[(i*c.NumLabels+o)*4 : (i*c.NumLabels+o)*4+4])[1]
-			if c.UsePrompts && o < chexpert.NumObservations {
-				preds[i].Labels[o] = chexpert.State(best)
-			}
-		}
+	preds, predicted := gen.diagnosis(b, outs[1], outs[3])
+	if prompts == nil {
+		prompts = predicted
 	}
 	if c.FusionAttn() {
 		att := tensors.MustCopyFlatData[float32](attT)
@@ -178,36 +185,14 @@ func (gen *Generator) Generate(images *tensors.Tensor, opts DecodeOptions) (pred
 	promptTensor := tensors.FromFlatDataAndDimensions(promptRows, rows, c.NumLabels)
 	defer func() { _ = memTensor.FinalizeAll(); _ = promptTensor.FinalizeAll() }()
 
-	type hyp struct {
-		words []int32
-		score float64 // sum of log-probs
-		done  bool
-	}
-	beams := make([][]hyp, b)
-	for i := range beams {
-		beams[i] = []hyp{{}} // one live hypothesis to start (avoids k identical beams)
-	}
-	finished := make([][]hyp, b)
 	nTok := NumTokens(c.VocabSize)
-	for t := 0; t <= maxWords; t++ {
-		allDone := true
-		for i := range beams {
-			if len(beams[i]) > 0 {
-				allDone = false
-			}
-		}
-		if allDone {
-			break
-		}
+	step := func(t int, hyps [][]int32) ([]float32, error) {
 		// Only the words generated so far are fed, padded to a bucket of 16
 		// so that a few compiled shapes serve every step.
 		width := min(c.MaxLen-1, max(1, (t+16)/16*16))
 		words := make([]int32, rows*width)
-		for i := 0; i < b; i++ {
-			for j, h := range beams[i] {
-				r := i*k + j
-				copy(words[r*width:], h.words)
-			}
+		for r, w := range hyps {
+			copy(words[r*width:], w)
 		}
 		wt := tensors.FromFlatDataAndDimensions(words, rows, width)
 		lpT, err := gen.decode.Exec1(memTensor, promptTensor, wt)
@@ -217,84 +202,70 @@ func (gen *Generator) Generate(images *tensors.Tensor, opts DecodeOptions) (pred
 		}
 		lp := tensors.MustCopyFlatData[float32](lpT)
 		_ = lpT.FinalizeAll()
-		for i := 0; i < b; i++ {
-			type cand struct {
-				parent int
-				tok    int32
-				score  float64
-			}
-			var cands []cand
-			for j, h := range beams[i] {
-				r := i*k + j
-				row := lp[(r*(width+1)+t)*nTok : (r*(width+1)+t+1)*nTok]
-				scores := make([]float64, nTok)
-				for v := 0; v < nTok; v++ {
-					s := float64(row[v])
-					if v == BOSID(c.VocabSize) {
-						s = math.Inf(-1)
-					}
-					if v == EOSID && t < opts.MinLen {
-						s = math.Inf(-1)
-					}
-					if v != EOSID && t == maxWords {
-						s = math.Inf(-1) // must end here
-					}
-					scores[v] = s
-				}
-				if opts.RepetitionPenalty > 1 {
-					for _, w := range h.words {
-						if scores[w] < 0 {
-							scores[w] *= opts.RepetitionPenalty
-						} else {
-							scores[w] /= opts.RepetitionPenalty
-						}
-					}
-				}
-				for _, v := range topK(scores, k) {
-					cands = append(cands, cand{j, int32(v), h.score + scores[v]})
-				}
-			}
-			sort.SliceStable(cands, func(a, b int) bool { return cands[a].score > cands[b].score })
-			var next []hyp
-			for _, cd := range cands {
-				if math.IsInf(cd.score, -1) {
-					continue
-				}
-				parent := beams[i][cd.parent]
-				if cd.tok == EOSID {
-					finished[i] = append(finished[i], hyp{words: append([]int32(nil), parent.words...), score: cd.score, done: true})
-				} else if len(next) < k {
-					w := append(append([]int32(nil), parent.words...), cd.tok)
-					next = append(next, hyp{words: w, score: cd.score})
-				}
-				if len(next) >= k {
-					break
-				}
-			}
-			// Stop a study once k hypotheses finished and none alive can beat them.
-			if len(finished[i]) >= k {
-				next = nil
-			}
-			beams[i] = next
+		out := make([]float32, rows*nTok)
+		for r := 0; r < rows; r++ {
+			copy(out[r*nTok:(r+1)*nTok], lp[(r*(width+1)+t)*nTok:(r*(width+1)+t+1)*nTok])
 		}
+		return out, nil
 	}
-	for i := 0; i < b; i++ {
-		cands := append(finished[i], beams[i]...)
-		best, bestScore := -1, math.Inf(-1)
-		for j, h := range cands {
-			s := h.score
-			if opts.LengthPenalty > 0 {
-				s /= math.Pow(float64(max(1, len(h.words))), opts.LengthPenalty)
-			}
-			if s > bestScore {
-				best, bestScore = j, s
-			}
-		}
-		if best >= 0 {
-			preds[i].Words = cands[best].words
-		}
+	words, err := BeamSearch(b, opts, nTok, BOSID(c.VocabSize), opts.MaxWords(c), step)
+	if err != nil {
+		return nil, err
+	}
+	for i := range preds {
+		preds[i].Words = words[i]
 	}
 	return preds, nil
+}
+
+// Diagnose runs only the encoder and the diagnosis branch: the returned
+// predictions have Labels, PositiveP and RawLogits, no words.
+func (gen *Generator) Diagnose(images *tensors.Tensor) (preds []Prediction, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.Errorf("diagnosis failed: %v", r)
+		}
+	}()
+	outs, err := gen.encode.Exec(images)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, t := range outs {
+			_ = t.FinalizeAll()
+		}
+	}()
+	preds, _ = gen.diagnosis(images.Shape().Dimensions[0], outs[1], outs[3])
+	return preds, nil
+}
+
+// diagnosis reads the adjusted and raw diagnosis logits of b studies into
+// predictions and the prompt classes (argmax of the adjusted logits).
+func (gen *Generator) diagnosis(b int, clsT, rawT *tensors.Tensor) ([]Prediction, []int32) {
+	c := gen.Config
+	cls := tensors.MustCopyFlatData[float32](clsT)
+	raw := tensors.MustCopyFlatData[float32](rawT)
+	preds := make([]Prediction, b)
+	predicted := make([]int32, b*c.NumLabels)
+	for i := 0; i < b; i++ {
+		preds[i].PositiveP = make([]float32, c.NumLabels)
+		preds[i].RawLogits = raw[i*c.NumLabels*4 : (i+1)*c.NumLabels*4]
+		for o := 0; o < c.NumLabels; o++ {
+			row := cls[(i*c.NumLabels+o)*4 : (i*c.NumLabels+o)*4+4]
+			best := 0
+			for s := 1; s < 4; s++ {
+				if row[s] > row[best] {
+					best = s
+				}
+			}
+			predicted[i*c.NumLabels+o] = int32(best)
+			preds[i].PositiveP[o] = softmax4(raw[(i*c.NumLabels+o)*4 : (i*c.NumLabels+o)*4+4])[1]
+			if c.UsePrompts && o < chexpert.NumObservations {
+				preds[i].Labels[o] = chexpert.State(best)
+			}
+		}
+	}
+	return preds, predicted
 }
 
 // FusionAttn reports whether the model produces patch→concept attention.

@@ -103,6 +103,16 @@ func Decode(scope *model.Scope, c Config, words, prompts, memory *Node) *Node {
 	parts = append(parts, Gather(table, ExpandAxes(words, -1)))
 	x := Concatenate(parts, 1) // [B, S, d]
 	seq := x.Shape().Dimensions[1]
+	if c.UsePrompts && c.PromptCond {
+		// Prompt conditioning: every position also gets the sum of the
+		// prompts' (observation, state) embeddings, so each word sees the
+		// whole diagnosis without having to find it by attention.
+		ctable := es.VariableWithShape("prompt_cond", shapeFloat(c.NumLabels*4, c.D)).NodeValue(g)
+		offsets := MulScalar(Iota(g, shapeInt32(1, c.NumLabels), 1), 4)
+		idx := Add(ConvertDType(prompts, offsets.DType()), offsets)
+		cond := ReduceSum(Gather(ctable, ExpandAxes(idx, -1)), 1) // [B, d]
+		x = Add(x, Reshape(cond, b, 1, c.D))
+	}
 	// The position table covers the longest sequence (prefix + MaxLen-1
 	// words); shorter inputs (incremental decoding) use its first rows.
 	full := decoderPrefix(c) + c.MaxLen - 1

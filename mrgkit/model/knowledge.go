@@ -69,19 +69,22 @@ func Adjacency() [][]bool {
 // CooccurrenceWeights returns edge weights in (0, 1] from training labels:
 // for an edge (i, j) between concepts mapped to observations oi and oj, the
 // fraction of studies positive for oi that are also positive for oj,
-// smoothed and rescaled so that the strongest edge weighs 1. Edges whose
-// concepts have no observation, and self loops, weigh 1. positives[s][o]
-// says whether study s is positive for observation o.
+// Laplace-smoothed ((both+1)/(n_i+2)), then rescaled so that the strongest
+// such edge weighs 1. Self loops, the global node 0's edges (it links every
+// concept; its observation, No Finding, never co-occurs with a finding, so
+// weighting would cut it off) and edges of concepts without an observation
+// weigh 1. positives[s][o] says whether study s is positive for observation o.
 func CooccurrenceWeights(positives [][]bool) [][]float32 {
 	k := len(Concepts)
 	adj := Adjacency()
-	w := make([][]float32, k)
-	for i := range w {
-		w[i] = make([]float32, k)
-		for j := range w[i] {
-			w[i][j] = 1
+	raw := make([][]float64, k)
+	strongest := 0.0
+	for i := range raw {
+		raw[i] = make([]float64, k)
+		for j := range raw[i] {
+			raw[i][j] = -1 // weight 1, not rescaled
 			oi, oj := Concepts[i].Observation, Concepts[j].Observation
-			if !adj[i][j] || i == j || oi < 0 || oj < 0 {
+			if !adj[i][j] || i == j || i == 0 || j == 0 || oi < 0 || oj < 0 {
 				continue
 			}
 			var both, ni float64
@@ -93,8 +96,18 @@ func CooccurrenceWeights(positives [][]bool) [][]float32 {
 					}
 				}
 			}
-			// Laplace smoothing keeps unseen edges open.
-			w[i][j] = float32((both + 1) / (ni + 2))
+			raw[i][j] = (both + 1) / (ni + 2) // smoothing keeps unseen edges open
+			strongest = max(strongest, raw[i][j])
+		}
+	}
+	w := make([][]float32, k)
+	for i := range w {
+		w[i] = make([]float32, k)
+		for j := range w[i] {
+			w[i][j] = 1
+			if raw[i][j] >= 0 {
+				w[i][j] = float32(raw[i][j] / strongest)
+			}
 		}
 	}
 	return w

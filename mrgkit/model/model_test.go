@@ -228,6 +228,7 @@ func TestConfigureRejectsBadInput(t *testing.T) {
 	for _, tc := range []struct{ preset, set string }{
 		{"huge", ""}, {"cpu", "nope=1"}, {"cpu", "enc_depth=12"}, {"cpu", "num_heads=3"},
 		{"cpu", "views=3"}, {"cpu", "use_graph=false"}, {"cpu", "image_size=50"}, {"cpu", "dropout=1.5"},
+		{"cpu", "num_labels=3"}, {"cpu", "num_labels=18"}, {"tiny", "num_labels=13"},
 	} {
 		if err := Configure(model.NewStore(), tc.preset, tc.set); err == nil {
 			t.Errorf("Configure(%q, %q) accepted", tc.preset, tc.set)
@@ -256,20 +257,29 @@ func TestCooccurrenceWeights(t *testing.T) {
 	}
 	studies := [][]bool{pos(1, 0), pos(1), pos(1), pos(9), pos()}
 	w := CooccurrenceWeights(studies)
+	// Smoothed fractions (both+1)/(n+2), then divided by the strongest edge,
+	// ECM → cardiomegaly (and ECM ↔ the other ECM concepts): 1 of 1 = 2/3.
+	strongest := 2.0 / 3
 	// cardiomegaly → ECM: 1 of 3 cardiomegaly studies has ECM: (1+1)/(3+2) = 0.4.
-	if got := w[card][ecm]; math.Abs(float64(got)-0.4) > 1e-6 {
-		t.Errorf("w[cardiomegaly][ECM] = %g, want 0.4", got)
+	if got := w[card][ecm]; math.Abs(float64(got)-0.4/strongest) > 1e-6 {
+		t.Errorf("w[cardiomegaly][ECM] = %g, want 0.4/(2/3) = 0.6", got)
 	}
-	// ECM → cardiomegaly: 1 of 1: (1+1)/(1+2).
-	if got := w[ecm][card]; math.Abs(float64(got)-2.0/3) > 1e-6 {
-		t.Errorf("w[ECM][cardiomegaly] = %g, want 2/3", got)
+	if got := w[ecm][card]; math.Abs(float64(got)-1) > 1e-6 {
+		t.Errorf("w[ECM][cardiomegaly] = %g, want 1 (the strongest edge)", got)
 	}
 	// effusion → pneumothorax (same pleura group): never together: 1/3.
-	if got := w[eff][ptx]; math.Abs(float64(got)-1.0/3) > 1e-6 {
-		t.Errorf("w[effusion][pneumothorax] = %g, want 1/3", got)
+	if got := w[eff][ptx]; math.Abs(float64(got)-(1.0/3)/strongest) > 1e-6 {
+		t.Errorf("w[effusion][pneumothorax] = %g, want (1/3)/(2/3) = 0.5", got)
 	}
 	// Off the graph (cardiomegaly–effusion) and self loops keep weight 1.
 	if w[card][eff] != 1 || w[card][card] != 1 {
 		t.Errorf("off-graph or self weights changed: %g %g", w[card][eff], w[card][card])
+	}
+	// The global node (No Finding, which no finding co-occurs with) keeps
+	// weight 1 both ways, for every concept.
+	for j := range Concepts {
+		if w[0][j] != 1 || w[j][0] != 1 {
+			t.Errorf("global node edge with %q weighs %g / %g, want 1", Concepts[j].Name, w[0][j], w[j][0])
+		}
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ui/commandline"
 	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 )
 
 // Hyperparameter keys (stored at the root scope of the model.Store).
@@ -50,6 +52,10 @@ const (
 	ParamDiagLayers = "diag_layers"
 	ParamNumLabels  = "num_labels"
 	ParamClsWeight  = "cls_weight" // weight of L_cls in the total loss
+	// ParamPromptCond adds the sum of learned (observation, state)
+	// embeddings of the prompts to every decoder input position, beside the
+	// prompt tokens: a direct path from the diagnosis to every word.
+	ParamPromptCond = "prompt_cond"
 
 	ParamDecLayers      = "dec_layers"
 	ParamMaxLen         = "max_len"    // report tokens incl. EOS
@@ -106,6 +112,7 @@ func Defaults() map[string]any {
 		ParamDiagLayers: 1,
 		ParamNumLabels:  14,
 		ParamClsWeight:  4.0,
+		ParamPromptCond: true,
 
 		ParamDecLayers:      2,
 		ParamMaxLen:         60,
@@ -186,6 +193,7 @@ type Config struct {
 	UsePrompts                              bool
 	DiagLayers, NumLabels                   int
 	ClsWeight                               float64
+	PromptCond                              bool
 	DecLayers, MaxLen, VocabSize            int
 	LabelSmoothing                          float64
 }
@@ -194,31 +202,33 @@ type Config struct {
 func ReadConfig(store *model.Store) Config {
 	s := store.RootScope()
 	return Config{
-		ImageSize:      model.GetParamOr(s, ParamImageSize, 64),
-		ImageResize:    model.GetParamOr(s, ParamImageResize, 72),
-		Channels:       model.GetParamOr(s, ParamImageChannels, 1),
-		Views:          model.GetParamOr(s, ParamViews, 2),
-		EncDepth:       model.GetParamOr(s, ParamEncDepth, 10),
-		EncWidth:       model.GetParamOr(s, ParamEncWidth, 16),
-		EncStem:        model.GetParamOr(s, ParamEncStem, 3),
-		EncNorm:        model.GetParamOr(s, ParamEncNorm, "batch"),
-		EncStemPool:    model.GetParamOr(s, ParamEncStemPool, "max"),
-		D:              model.GetParamOr(s, ParamDModel, 128),
-		Heads:          model.GetParamOr(s, ParamNumHeads, 4),
-		FFN:            model.GetParamOr(s, ParamFFNDim, 256),
-		Dropout:        model.GetParamOr(s, ParamDropout, 0.1),
-		UseGraph:       model.GetParamOr(s, ParamUseGraph, true),
-		GraphLayers:    model.GetParamOr(s, ParamGraphLayers, 2),
-		GraphHeads:     model.GetParamOr(s, ParamGraphHeads, 4),
-		GraphCooccur:   model.GetParamOr(s, ParamGraphCooccur, false),
-		UseFusion:      model.GetParamOr(s, ParamUseFusion, true),
-		FusionLayers:   model.GetParamOr(s, ParamFusionLayers, 1),
-		FusionHeads:    model.GetParamOr(s, ParamFusionHeads, 4),
-		MemoryDim:      model.GetParamOr(s, ParamMemoryDim, 256),
-		UsePrompts:     model.GetParamOr(s, ParamUsePrompts, true),
-		DiagLayers:     model.GetParamOr(s, ParamDiagLayers, 1),
-		NumLabels:      model.GetParamOr(s, ParamNumLabels, 14),
-		ClsWeight:      model.GetParamOr(s, ParamClsWeight, 4.0),
+		ImageSize:    model.GetParamOr(s, ParamImageSize, 64),
+		ImageResize:  model.GetParamOr(s, ParamImageResize, 72),
+		Channels:     model.GetParamOr(s, ParamImageChannels, 1),
+		Views:        model.GetParamOr(s, ParamViews, 2),
+		EncDepth:     model.GetParamOr(s, ParamEncDepth, 10),
+		EncWidth:     model.GetParamOr(s, ParamEncWidth, 16),
+		EncStem:      model.GetParamOr(s, ParamEncStem, 3),
+		EncNorm:      model.GetParamOr(s, ParamEncNorm, "batch"),
+		EncStemPool:  model.GetParamOr(s, ParamEncStemPool, "max"),
+		D:            model.GetParamOr(s, ParamDModel, 128),
+		Heads:        model.GetParamOr(s, ParamNumHeads, 4),
+		FFN:          model.GetParamOr(s, ParamFFNDim, 256),
+		Dropout:      model.GetParamOr(s, ParamDropout, 0.1),
+		UseGraph:     model.GetParamOr(s, ParamUseGraph, true),
+		GraphLayers:  model.GetParamOr(s, ParamGraphLayers, 2),
+		GraphHeads:   model.GetParamOr(s, ParamGraphHeads, 4),
+		GraphCooccur: model.GetParamOr(s, ParamGraphCooccur, false),
+		UseFusion:    model.GetParamOr(s, ParamUseFusion, true),
+		FusionLayers: model.GetParamOr(s, ParamFusionLayers, 1),
+		FusionHeads:  model.GetParamOr(s, ParamFusionHeads, 4),
+		MemoryDim:    model.GetParamOr(s, ParamMemoryDim, 256),
+		UsePrompts:   model.GetParamOr(s, ParamUsePrompts, true),
+		DiagLayers:   model.GetParamOr(s, ParamDiagLayers, 1),
+		NumLabels:    model.GetParamOr(s, ParamNumLabels, 14),
+		ClsWeight:    model.GetParamOr(s, ParamClsWeight, 4.0),
+		// Runs made before prompt_cond existed have no such key: false.
+		PromptCond:     model.GetParamOr(s, ParamPromptCond, false),
 		DecLayers:      model.GetParamOr(s, ParamDecLayers, 2),
 		MaxLen:         model.GetParamOr(s, ParamMaxLen, 60),
 		VocabSize:      model.GetParamOr(s, ParamVocabSize, 0),
@@ -252,7 +262,10 @@ func Validate(store *model.Store) error {
 	check(c.FFN >= 1 && c.MemoryDim >= 1, "%s and %s must be positive", ParamFFNDim, ParamMemoryDim)
 	check(c.Dropout >= 0 && c.Dropout < 1, "%s=%g: must be in [0,1)", ParamDropout, c.Dropout)
 	check(c.GraphLayers >= 1 && c.FusionLayers >= 1 && c.DiagLayers >= 1 && c.DecLayers >= 1, "layer counts must be >= 1")
-	check(c.NumLabels >= 1 && c.NumLabels <= 14, "%s=%d: must be in [1,14]", ParamNumLabels, c.NumLabels)
+	// The data pipeline, the labeler and the metrics carry the 14 CheXpert
+	// observations; the reference's 4 auxiliary ones are not supported.
+	check(c.NumLabels == chexpert.NumObservations, "%s=%d: must be %d (the CheXpert observations the data carries; auxiliary labels are not supported)",
+		ParamNumLabels, c.NumLabels, chexpert.NumObservations)
 	check(c.ClsWeight >= 0, "%s=%g: must be >= 0", ParamClsWeight, c.ClsWeight)
 	check(c.MaxLen >= 4, "%s=%d: must be >= 4", ParamMaxLen, c.MaxLen)
 	check(c.VocabSize >= 0, "%s=%d: must be >= 0", ParamVocabSize, c.VocabSize)

@@ -24,7 +24,8 @@ type EvalOptions struct {
 	ImageRoot string // default: the run's own
 	Progress  io.Writer
 	Backend   compute.Backend
-	Out       string // directory for reports.json and metrics.json; default RUN/eval_<split>
+	Out       string // directory for reports.json and metrics.json; default RUN/eval_<split> (RUN/eval_<split>_truth with truth prompts)
+	Prompts   string // eval.PromptsPredicted (default) or eval.PromptsTruth (oracle prompts)
 }
 
 // EvalFiles are written by EvaluateRun.
@@ -38,9 +39,6 @@ const (
 func EvaluateRun(runDir string, opts EvalOptions) (*eval.Result, error) {
 	if opts.Split == "" {
 		opts.Split = "test"
-	}
-	if opts.Decode.Beam == 0 {
-		opts.Decode = mrgmodel.DefaultDecodeOptions()
 	}
 	store, vocab, info, err := LoadRun(runDir)
 	if err != nil {
@@ -74,13 +72,19 @@ func EvaluateRun(runDir string, opts EvalOptions) (*eval.Result, error) {
 	if err != nil {
 		return nil, backend.WrapErr(err)
 	}
-	res, err := eval.Evaluate(gen, loader, vocab, d.Refs, eval.Options{Split: opts.Split, Decode: opts.Decode, Progress: opts.Progress})
+	if err := opts.Decode.Validate(gen.Config); err != nil {
+		return nil, err
+	}
+	res, err := eval.Evaluate(gen, loader, vocab, d.Refs, eval.Options{Split: opts.Split, Decode: opts.Decode, Progress: opts.Progress, Prompts: opts.Prompts})
 	if err != nil {
 		return nil, backend.WrapErr(err)
 	}
 	out := opts.Out
 	if out == "" {
 		out = filepath.Join(runDir, "eval_"+opts.Split)
+		if res.Prompts == eval.PromptsTruth {
+			out += "_truth"
+		}
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
@@ -88,7 +92,8 @@ func EvaluateRun(runDir string, opts EvalOptions) (*eval.Result, error) {
 	if err := WriteJSONAtomic(filepath.Join(out, ReportsFile), res.Studies); err != nil {
 		return nil, err
 	}
-	m := map[string]any{"split": opts.Split, "beam": opts.Decode.Beam, "metrics": res.Flat, "ce": res.CE, "studies": len(res.Studies), "seconds": res.Seconds}
+	m := map[string]any{"split": opts.Split, "beam": opts.Decode.Beam, "decode": opts.Decode, "prompts": res.Prompts, "metrics": res.Flat, "ce": res.CE,
+		"faithfulness": res.Faithfulness, "studies": len(res.Studies), "seconds": res.Seconds}
 	if err := WriteJSONAtomic(filepath.Join(out, MetricsFile), m); err != nil {
 		return nil, err
 	}

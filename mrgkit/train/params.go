@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/pkg/errors"
 
+	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 )
 
@@ -25,6 +26,11 @@ const (
 	ParamRotateDeg       = "rotate_deg"       // training augmentation
 	ParamVocabThreshold  = "vocab_threshold"  // 0: the dataset's default (3 IU, 10 MIMIC)
 	ParamMinGenLen       = "min_gen_len"      // minimum generated words
+	ParamLengthPenalty   = "length_penalty"   // validation beam: logprob / (words+1)^α
+	ParamNoRepeatNgram   = "no_repeat_ngram"  // validation decoding: n-gram blocking (0 = off)
+	// ParamLogitAdjust sets the diagnosis branch's base probabilities after
+	// each validation pass (eval.AdjustF1, AdjustPaper or AdjustNone).
+	ParamLogitAdjust = "logit_adjust"
 )
 
 // Defaults are the training hyperparameters of the `cpu` preset.
@@ -40,6 +46,9 @@ func Defaults() map[string]any {
 		ParamRotateDeg:       5.0,
 		ParamVocabThreshold:  0,
 		ParamMinGenLen:       3,
+		ParamLengthPenalty:   mrgmodel.DefaultDecodeOptions().LengthPenalty,
+		ParamNoRepeatNgram:   mrgmodel.DefaultDecodeOptions().NoRepeatNgram,
+		ParamLogitAdjust:     eval.AdjustF1,
 		ParamLR:              1e-3,
 		ParamMinLR:           1e-5,
 		ParamWarmupSteps:     100,
@@ -91,7 +100,19 @@ func validate(store *model.Store) error {
 	case model.GetParamOr(r, ParamWarmupSteps, 0) < 0:
 		return errors.Errorf("%s must be >= 0", ParamWarmupSteps)
 	}
-	return nil
+	if _, err := eval.Calibrate(model.GetParamOr(r, ParamLogitAdjust, eval.AdjustF1), nil, nil); err != nil {
+		return err
+	}
+	return ValidationDecode(store).Validate(mrgmodel.ReadConfig(store))
+}
+
+// ValidationDecode returns the decoding options of per-epoch validation.
+func ValidationDecode(store *model.Store) mrgmodel.DecodeOptions {
+	r := store.RootScope()
+	d := mrgmodel.DefaultDecodeOptions()
+	return mrgmodel.DecodeOptions{Beam: model.GetParamOr(r, ParamValBeam, 1), MinLen: model.GetParamOr(r, ParamMinGenLen, d.MinLen),
+		RepetitionPenalty: 1, LengthPenalty: model.GetParamOr(r, ParamLengthPenalty, d.LengthPenalty),
+		NoRepeatNgram: model.GetParamOr(r, ParamNoRepeatNgram, d.NoRepeatNgram)}
 }
 
 // PresetParams returns every hyperparameter (model and training) of a preset.

@@ -312,7 +312,7 @@ func Train(opts Options) (sum *Summary, err error) {
 	sum = &Summary{Dir: opts.Out}
 	start := time.Now()
 	ckptEvery := model.GetParamOr(root, ParamCheckpointEvery, 200)
-	decode := mrgmodel.DecodeOptions{Beam: model.GetParamOr(root, ParamValBeam, 1), MinLen: model.GetParamOr(root, ParamMinGenLen, 3), RepetitionPenalty: 1}
+	decode := ValidationDecode(store)
 	selectMetric := model.GetParamOr(root, ParamSelectMetric, "BLEU_4")
 	var stepTimes []float64
 
@@ -386,27 +386,39 @@ func Train(opts Options) (sum *Summary, err error) {
 		if !opts.Quiet {
 			fmt.Fprintln(opts.Progress)
 		}
-		// Validation, adaptive logit adjustment, model selection. The
-		// generator is rebuilt each time: an Exec compiled earlier was seen to
-		// keep reading the variable values of its first call.
+		// Validation: calibrate the adaptive logit adjustment on the whole
+		// validation split (encoder and diagnosis only), then decode and
+		// score with that calibration, so the best checkpoint keeps the
+		// base probabilities it was validated with. The generator is rebuilt
+		// each time: an Exec compiled earlier was seen to keep reading the
+		// variable values of its first call.
 		gen, err := mrgmodel.NewGenerator(be, store)
 		if err != nil {
 			return nil, err
+		}
+		if c.UsePrompts {
+			diags, err := eval.Diagnose(gen, valLoader, 0)
+			if err != nil {
+				return nil, errors.Wrap(err, "validation")
+			}
+			prev := state.BaseProb
+			if len(prev) != c.NumLabels {
+				prev = ones(c.NumLabels)
+			}
+			if state.BaseProb, err = eval.Calibrate(model.GetParamOr(root, ParamLogitAdjust, eval.AdjustF1), diags, prev); err != nil {
+				return nil, err
+			}
+			if err := setBaseProb(store, state.BaseProb); err != nil {
+				return nil, err
+			}
+			if gen, err = mrgmodel.NewGenerator(be, store); err != nil {
+				return nil, err
+			}
 		}
 		res, err := eval.Evaluate(gen, valLoader, d.Vocab, d.Refs, eval.Options{Split: "val", Decode: decode,
 			Limit: model.GetParamOr(root, ParamValLimit, 0), NoMETEOR: true})
 		if err != nil {
 			return nil, errors.Wrap(err, "validation")
-		}
-		if c.UsePrompts {
-			prev := state.BaseProb
-			if len(prev) != c.NumLabels {
-				prev = ones(c.NumLabels)
-			}
-			state.BaseProb = eval.BaseProbabilities(res, prev)
-			if err := setBaseProb(store, state.BaseProb); err != nil {
-				return nil, err
-			}
 		}
 		rec := map[string]any{"kind": "epoch", "epoch": state.Epoch, "step": state.Step, "split": "val",
 			"epoch_seconds": round(time.Since(epochStart).Seconds(), 2)}

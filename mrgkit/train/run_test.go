@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,7 +67,7 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 			if n := bytes.Count(recs, []byte(`"kind":"epoch"`)); n != 2 {
 				t.Errorf("log has %d epoch lines, want 2", n)
 			}
-			res, err := EvaluateRun(run, EvalOptions{Split: "test", Backend: be})
+			res, err := EvaluateRun(run, EvalOptions{Split: "test", Decode: mrgmodel.DefaultDecodeOptions(), Backend: be})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -335,5 +336,62 @@ func TestJoinSets(t *testing.T) {
 		if got := JoinSets(tc.in...); got != tc.want {
 			t.Errorf("JoinSets(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestBestCheckpointIsWhatWasValidated: evaluating the validation split
+// with the best checkpoint (its weights and its logit-adjustment base
+// probabilities) reproduces the validation figures logged for the epoch
+// that selected it, for each logit-adjustment mode.
+func TestBestCheckpointIsWhatWasValidated(t *testing.T) {
+	for _, mode := range []string{"f1", "paper"} {
+		t.Run(mode, func(t *testing.T) {
+			dir, be := tinySetup(t, 16)
+			run := filepath.Join(dir, "run")
+			if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet + ";epochs=3;logit_adjust=" + mode,
+				Out: run, Backend: be, Quiet: true}); err != nil {
+				t.Fatal(err)
+			}
+			store, _, _, err := LoadRun(run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := os.ReadFile(filepath.Join(run, BestDir, stateFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var state State
+			if err := json.Unmarshal(st, &state); err != nil {
+				t.Fatal(err)
+			}
+			var logged map[string]any
+			b, _ := os.ReadFile(filepath.Join(run, LogFile))
+			for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+				var rec map[string]any
+				if err := json.Unmarshal([]byte(line), &rec); err != nil {
+					t.Fatal(err)
+				}
+				if rec["kind"] == "epoch" && int(rec["epoch"].(float64)) == state.BestEpoch {
+					logged = rec
+				}
+			}
+			if logged == nil {
+				t.Fatalf("no log record for the best epoch %d", state.BestEpoch)
+			}
+			res, err := EvaluateRun(run, EvalOptions{Split: "val", Decode: ValidationDecode(store), Backend: be, Out: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// (The fixture has no ground-truth labels: no diag_* figures.)
+			for _, k := range []string{"BLEU_4", "ce_micro_f1", "faith_micro_f1", "faith_micro_precision", "faith_micro_recall"} {
+				lv, ok := logged[k].(float64)
+				if !ok {
+					t.Fatalf("log record has no %s: %v", k, logged)
+				}
+				if math.Abs(lv-res.Flat[k]) > 1e-9 {
+					t.Errorf("%s: validation logged %g at epoch %d, the best checkpoint gives %g", k, lv, state.BestEpoch, res.Flat[k])
+				}
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
@@ -65,12 +66,15 @@ func decodeFlags(fs interface {
 	Int(string, int, string) *int
 	Float64(string, float64, string) *float64
 }) func() mrgmodel.DecodeOptions {
-	beam := fs.Int("beam", 3, "beam width (1 = greedy)")
-	minLen := fs.Int("min-len", 3, "minimum words")
-	maxLen := fs.Int("max-len", 0, "maximum words (0: the model's)")
-	rep := fs.Float64("repetition-penalty", 1.0, "penalty >= 1 for repeated words")
+	d := mrgmodel.DefaultDecodeOptions()
+	beam := fs.Int("beam", d.Beam, "beam width in [1,16] (1 = greedy)")
+	minLen := fs.Int("min-len", d.MinLen, "minimum words")
+	maxLen := fs.Int("max-len", d.MaxLen, "maximum words (0: the model's)")
+	rep := fs.Float64("repetition-penalty", d.RepetitionPenalty, "penalty >= 1 applied once to each word already generated (1 = off)")
+	lp := fs.Float64("length-penalty", d.LengthPenalty, "beam score = logprob / (words+1)^α, α in [0,5] (0 = summed logprob)")
+	ngram := fs.Int("no-repeat-ngram", d.NoRepeatNgram, "ban repeating any n-gram of this size (R2Gen's block_trigrams: 3; 0 = off)")
 	return func() mrgmodel.DecodeOptions {
-		return mrgmodel.DecodeOptions{Beam: *beam, MinLen: *minLen, MaxLen: *maxLen, RepetitionPenalty: *rep}
+		return mrgmodel.DecodeOptions{Beam: *beam, MinLen: *minLen, MaxLen: *maxLen, RepetitionPenalty: *rep, LengthPenalty: *lp, NoRepeatNgram: *ngram}
 	}
 }
 
@@ -80,7 +84,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	split := fs.String("split", "test", "split: train, val or test")
 	dataDir := fs.String("data", "", "dataset directory (default: the run's)")
 	images := fs.String("images", "", "image root (default: the run's)")
-	out := fs.String("out", "", "output directory (default RUN/eval_SPLIT)")
+	out := fs.String("out", "", "output directory (default RUN/eval_SPLIT, RUN/eval_SPLIT_truth with -prompts truth)")
+	prompts := fs.String("prompts", eval.PromptsPredicted, "decoder prompts: predicted (the diagnosis branch) or truth (ground-truth labels: oracle-prompt evaluation)")
 	dec := decodeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -91,12 +96,16 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if *split != "train" && *split != "val" && *split != "test" {
 		return usagef("-split must be train, val or test, got %q", *split)
 	}
+	if *prompts != eval.PromptsPredicted && *prompts != eval.PromptsTruth {
+		return usagef("-prompts must be %s or %s, got %q", eval.PromptsPredicted, eval.PromptsTruth, *prompts)
+	}
 	fmt.Fprintln(stderr, backend.Describe())
-	res, err := train.EvaluateRun(*run, train.EvalOptions{Split: *split, Decode: dec(), DataDir: *dataDir, ImageRoot: *images, Progress: stderr, Out: *out})
+	res, err := train.EvaluateRun(*run, train.EvalOptions{Split: *split, Decode: dec(), DataDir: *dataDir, ImageRoot: *images, Progress: stderr, Out: *out, Prompts: *prompts})
 	if err != nil {
 		return err
 	}
-	b, _ := json.MarshalIndent(map[string]any{"split": res.Split, "studies": len(res.Studies), "metrics": res.Flat}, "", "  ")
+	eval.WriteFaithfulness(stderr, res)
+	b, _ := json.MarshalIndent(map[string]any{"split": res.Split, "prompts": res.Prompts, "studies": len(res.Studies), "metrics": res.Flat}, "", "  ")
 	fmt.Fprintln(stdout, string(b))
 	return nil
 }

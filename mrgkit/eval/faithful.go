@@ -1,0 +1,247 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	"github.com/mrgkit/mrgkit/mrgkit/metrics"
+)
+
+// LabelScore is one observation's agreement on "positive": counts and P/R/F1.
+type LabelScore struct {
+	metrics.Counts
+	metrics.PRF
+	Predicted int `json:"predicted"` // positives on the predicting side (tp+fp)
+}
+
+// Agreement compares positive labels of a predicting side with a reference
+// side over the same studies (only Positive counts, as in clinical efficacy).
+type Agreement struct {
+	Micro metrics.PRF `json:"micro"`
+	// MicroNoFinding is micro P/R/F1 over the 13 observations other than No Finding.
+	MicroNoFinding metrics.PRF           `json:"micro_without_no_finding"`
+	PerLabel       map[string]LabelScore `json:"per_label"`
+	// MinPrecision10 is the lowest precision of an observation predicted
+	// positive more than 10 times (1 when there is none): how badly the
+	// predicting side floods a label with positives.
+	MinPrecision10 float64 `json:"min_precision_over_10"`
+}
+
+// Agree computes the Agreement of pred against ref.
+func Agree(ref, pred []chexpert.Labels) Agreement {
+	var per [chexpert.NumObservations]metrics.Counts
+	for i := range ref {
+		for o := range chexpert.NumObservations {
+			r, p := ref[i][o] == chexpert.Positive, pred[i][o] == chexpert.Positive
+			switch {
+			case r && p:
+				per[o].TP++
+			case p:
+				per[o].FP++
+			case r:
+				per[o].FN++
+			}
+		}
+	}
+	a := Agreement{PerLabel: map[string]LabelScore{}, MinPrecision10: 1}
+	var all, noNF metrics.Counts
+	for o, c := range per {
+		s := LabelScore{Counts: c, PRF: prf(c), Predicted: c.TP + c.FP}
+		a.PerLabel[chexpert.Observations[o]] = s
+		if s.Predicted > 10 && s.Precision < a.MinPrecision10 {
+			a.MinPrecision10 = s.Precision
+		}
+		all.TP, all.FP, all.FN = all.TP+c.TP, all.FP+c.FP, all.FN+c.FN
+		if o != chexpert.NoFinding {
+			noNF.TP, noNF.FP, noNF.FN = noNF.TP+c.TP, noNF.FP+c.FP, noNF.FN+c.FN
+		}
+	}
+	a.Micro, a.MicroNoFinding = prf(all), prf(noNF)
+	return a
+}
+
+func prf(c metrics.Counts) metrics.PRF {
+	var p metrics.PRF
+	if c.TP+c.FP > 0 {
+		p.Precision = float64(c.TP) / float64(c.TP+c.FP)
+	}
+	if c.TP+c.FN > 0 {
+		p.Recall = float64(c.TP) / float64(c.TP+c.FN)
+	}
+	if 2*c.TP+c.FP+c.FN > 0 {
+		p.F1 = 2 * float64(c.TP) / float64(2*c.TP+c.FP+c.FN)
+	}
+	return p
+}
+
+// Faithfulness says whether the reports state what the model sees.
+type Faithfulness struct {
+	// With ground-truth labels (nil without): the diagnosis branch against
+	// the truth, and the labeler's reading of the generated text against it.
+	Diagnosis *Agreement `json:"diagnosis_vs_truth,omitempty"`
+	Text      *Agreement `json:"text_vs_truth,omitempty"`
+	// Prompts: the text against the label states the decoder was prompted
+	// with (the branch's predictions, or the truth in an oracle-prompt
+	// evaluation); nil for a model without prompts.
+	Prompts *Agreement `json:"text_vs_prompts,omitempty"`
+	// Repetition and length.
+	RepeatedSentence    float64 `json:"repeated_sentence_rate"`           // reports with a sentence stated twice
+	RefRepeatedSentence float64 `json:"reference_repeated_sentence_rate"` // the same for the references
+	DistinctReports     int     `json:"distinct_reports"`
+	Studies             int     `json:"studies"`
+	MeanWords           float64 `json:"mean_words"`
+	MeanRefWords        float64 `json:"mean_reference_words"`
+}
+
+// HasRepeatedSentence reports whether a cleaned report (sentences separated
+// by " . ") states one sentence twice.
+func HasRepeatedSentence(report string) bool {
+	seen := map[string]bool{}
+	for _, s := range strings.Split(report, ".") {
+		s = strings.Join(strings.Fields(s), " ")
+		if s == "" {
+			continue
+		}
+		if seen[s] {
+			return true
+		}
+		seen[s] = true
+	}
+	return false
+}
+
+// words counts a cleaned report's tokens, the sentence marks excluded.
+func words(report string) int {
+	n := 0
+	for _, w := range strings.Fields(report) {
+		if w != "." {
+			n++
+		}
+	}
+	return n
+}
+
+// faithfulness computes the diagnostics from scored studies (GenLabels set).
+// prompted says whether the decoder was prompted; truthAll whether every
+// study has ground-truth labels.
+func faithfulness(studies []Study, prompted, truthAll bool) Faithfulness {
+	f := Faithfulness{Studies: len(studies)}
+	n := float64(len(studies))
+	distinct := map[string]bool{}
+	var truth, diag, text, prompts []chexpert.Labels
+	for _, s := range studies {
+		if HasRepeatedSentence(s.Generated) {
+			f.RepeatedSentence++
+		}
+		if HasRepeatedSentence(s.Reference) {
+			f.RefRepeatedSentence++
+		}
+		distinct[s.Generated] = true
+		f.MeanWords += float64(words(s.Generated))
+		f.MeanRefWords += float64(words(s.Reference))
+		text = append(text, s.GenLabels)
+		diag = append(diag, s.Predicted)
+		prompts = append(prompts, s.PromptLabels)
+		if s.TrueLabels != nil {
+			truth = append(truth, *s.TrueLabels)
+		}
+	}
+	f.RepeatedSentence /= n
+	f.RefRepeatedSentence /= n
+	f.MeanWords /= n
+	f.MeanRefWords /= n
+	f.DistinctReports = len(distinct)
+	if truthAll {
+		t, d := Agree(truth, text), Agree(truth, diag)
+		f.Text = &t
+		if prompted {
+			f.Diagnosis = &d
+		}
+	}
+	if prompted {
+		p := Agree(prompts, text)
+		f.Prompts = &p
+	}
+	return f
+}
+
+// flat adds the faithfulness figures to a flat metric map.
+func (f Faithfulness) flat(m map[string]float64) {
+	put := func(prefix string, a *Agreement) {
+		if a == nil {
+			return
+		}
+		m[prefix+"_micro_precision"] = a.Micro.Precision
+		m[prefix+"_micro_recall"] = a.Micro.Recall
+		m[prefix+"_micro_f1"] = a.Micro.F1
+		m[prefix+"_micro_f1_no_nf"] = a.MicroNoFinding.F1
+		m[prefix+"_min_precision_over_10"] = a.MinPrecision10
+	}
+	put("diag", f.Diagnosis)
+	put("text", f.Text)
+	put("faith", f.Prompts)
+	m["repeated_sentence_rate"] = f.RepeatedSentence
+	m["distinct_reports"] = float64(f.DistinctReports)
+	m["mean_words"] = f.MeanWords
+	m["mean_ref_words"] = f.MeanRefWords
+}
+
+// FaithfulnessKeys are the flat metric keys of the faithfulness figures, in
+// table order.
+var FaithfulnessKeys = []string{"diag_micro_f1", "text_micro_f1", "text_micro_f1_no_nf", "faith_micro_f1", "repeated_sentence_rate", "mean_words"}
+
+// WriteFaithfulness prints the faithfulness figures of a result as a table:
+// per observation, the diagnosis branch and the text against the truth and
+// the text against the prompts (F1, with precision/recall), then the micro
+// averages and the repetition and length figures.
+func WriteFaithfulness(w io.Writer, res *Result) {
+	f := res.Faithfulness
+	fmt.Fprintf(w, "faithfulness (%s split, %d studies, prompts: %s); positive labels, F1 (P/R)\n", res.Split, f.Studies, res.Prompts)
+	cols := []struct {
+		name string
+		a    *Agreement
+	}{{"diagnosis vs truth", f.Diagnosis}, {"text vs truth", f.Text}, {"text vs prompts", f.Prompts}}
+	fmt.Fprintf(w, "  %-27s", "observation")
+	for _, c := range cols {
+		if c.a != nil {
+			fmt.Fprintf(w, " %-22s", c.name)
+		}
+	}
+	fmt.Fprintln(w)
+	cell := func(s LabelScore) string {
+		return fmt.Sprintf("%.2f (%.2f/%.2f) %3d", s.F1, s.Precision, s.Recall, s.Predicted)
+	}
+	for _, o := range chexpert.Observations {
+		fmt.Fprintf(w, "  %-27s", o)
+		for _, c := range cols {
+			if c.a != nil {
+				fmt.Fprintf(w, " %-22s", cell(c.a.PerLabel[o]))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	for _, row := range []struct {
+		name string
+		get  func(*Agreement) metrics.PRF
+	}{{"micro", func(a *Agreement) metrics.PRF { return a.Micro }}, {"micro without No Finding", func(a *Agreement) metrics.PRF { return a.MicroNoFinding }}} {
+		fmt.Fprintf(w, "  %-27s", row.name)
+		for _, c := range cols {
+			if c.a != nil {
+				p := row.get(c.a)
+				fmt.Fprintf(w, " %-22s", fmt.Sprintf("%.3f (%.2f/%.2f)", p.F1, p.Precision, p.Recall))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "  (the last number of a cell: positives predicted; lowest precision of a label predicted > 10 times:")
+	for _, c := range cols {
+		if c.a != nil {
+			fmt.Fprintf(w, " %s %.2f;", c.name, c.a.MinPrecision10)
+		}
+	}
+	fmt.Fprintln(w, ")")
+	fmt.Fprintf(w, "  reports with a repeated sentence %.1f%% (references %.1f%%); %d distinct reports of %d; mean length %.1f words (references %.1f)\n",
+		100*f.RepeatedSentence, 100*f.RefRepeatedSentence, f.DistinctReports, f.Studies, f.MeanWords, f.MeanRefWords)
+}
