@@ -95,7 +95,7 @@ func (c *Comparison) UnmarshalJSON(b []byte) error {
 
 // Column layout of a study's statistics vector.
 const (
-	colBleuCorrect = 0                 // 4 values
+	colBleuCorrect = 0                  // 4 values
 	colBleuGuess   = colBleuCorrect + 4 // 4 values
 	colBleuTest    = colBleuGuess + 4
 	colBleuRef     = colBleuTest + 1
