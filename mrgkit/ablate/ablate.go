@@ -90,16 +90,16 @@ type Options struct {
 	DataDir, Dataset, ImageRoot string
 	Out                         string
 	Preset                      string
-	Set                         string // applied to every cell
+	Set                         string   // applied to every cell
 	Seeds                       int      // 0: DefaultSeeds
 	Only                        []string // run only these rows (names); nil: all
 	// Resamples of the paired tests (0: metrics.DefaultResamples); TestSeed
 	// seeds them.
 	Resamples int
 	TestSeed  uint64
-	Decode                      mrgmodel.DecodeOptions
-	Progress                    io.Writer
-	Backend                     compute.Backend
+	Decode    mrgmodel.DecodeOptions
+	Progress  io.Writer
+	Backend   compute.Backend
 }
 
 // Cell is one (config, seed) result.
