@@ -150,8 +150,14 @@ func NewPaired(in PairedInput) (*Paired, error) {
 		}
 		p.Keys = append(p.Keys, k)
 	}
-	p.a = p.fill(in.Refs, in.A, in.RefLabels, in.ALabels, in.Meteor)
-	p.b = p.fill(in.Refs, in.B, in.RefLabels, in.BLabels, in.Meteor)
+	var sc *meteorScorer
+	if p.meteor {
+		if sc, err = newMeteorScorer(in.Meteor); err != nil {
+			return nil, err
+		}
+	}
+	p.a = p.fill(in.Refs, in.A, in.RefLabels, in.ALabels, sc)
+	p.b = p.fill(in.Refs, in.B, in.RefLabels, in.BLabels, sc)
 	return p, nil
 }
 
@@ -188,7 +194,7 @@ func sameIDSet(ids []string, m map[string]chexpert.Labels) error {
 	return nil
 }
 
-func (p *Paired) fill(gts, res map[string][]string, refL, hypL map[string]chexpert.Labels, opt MeteorOptions) []float64 {
+func (p *Paired) fill(gts, res map[string][]string, refL, hypL map[string]chexpert.Labels, sc *meteorScorer) []float64 {
 	n, c := len(p.IDs), p.cols
 	v := make([]float64, n*c)
 	bleuStudies(gts, res, p.IDs, 4, func(i int, correct, guess []int, tl, rl int) {
@@ -199,8 +205,7 @@ func (p *Paired) fill(gts, res map[string][]string, refL, hypL map[string]chexpe
 		}
 		row[colBleuTest], row[colBleuRef] = float64(tl), float64(rl)
 	})
-	if p.meteor {
-		sc := newMeteorScorer(opt)
+	if sc != nil {
 		for i, id := range p.IDs {
 			st := sc.segment(res[id][0], gts[id])
 			st.toRow(v[i*c+colMeteor:])

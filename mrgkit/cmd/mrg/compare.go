@@ -39,6 +39,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "also write the comparison as JSON to this file")
 	synFile := fs.String("meteor-synonyms", "", "synonym file for METEOR's synonym module (one synset per line)")
 	fwFile := fs.String("meteor-function-words", "", "function-word list for METEOR (one word per line; default: the kit's own)")
+	wordNet := fs.Bool("meteor-wordnet", true, "METEOR's synonym module from WordNet 3.0 when installed ("+metrics.DefaultWordNetDir+" or $"+metrics.WordNetEnv+")")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mrg compare -a RUN_A -b RUN_B [-split test] [-out FILE]\n       mrg compare -refs REFS.json -a HYPS_A.json -b HYPS_B.json [-clean iu_xray|mimic_cxr] [-out FILE]")
 		fs.PrintDefaults()
@@ -92,7 +93,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "note: some ids have several references and no -ref-labels was given: CE left out")
 		in.ALabels, in.BLabels = nil, nil
 	}
-	if in.Meteor, err = meteorOptions(*synFile, *fwFile); err != nil {
+	if in.Meteor, err = meteorOptions(*synFile, *fwFile, *wordNet); err != nil {
 		return err
 	}
 	p, err := metrics.NewPaired(in)
@@ -104,13 +105,9 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if *refLabels != "" || *aLabels != "" || *bLabels != "" {
 		labelSrc = "label files where given, rule labeler elsewhere"
 	}
-	modules := "exact, stem"
-	if in.Meteor.Synonyms != nil {
-		modules += ", synonym (" + *synFile + ")"
-	}
 	fmt.Fprintf(stdout, "%s\n%d studies; %d shuffles (approximate randomization) and %d bootstrap resamples, seed %d\n",
 		what, len(p.IDs), *resamples, *resamples, *seed)
-	fmt.Fprintf(stdout, "METEOR modules: %s (no paraphrase table); CE labels: %s\n\n", modules, labelSrc)
+	fmt.Fprintf(stdout, "METEOR modules: %s; CE labels: %s\n\n", metrics.MeteorModules(in.Meteor), labelSrc)
 	fmt.Fprintf(stdout, "%-14s %9s %9s %10s   %-22s %s\n", "metric", "A", "B", "B-A", "95% CI (bootstrap)", "p (AR)")
 	for _, k := range p.Keys {
 		c := res[k]
@@ -273,9 +270,10 @@ func fileExists(path string) bool {
 	return err == nil && !st.IsDir()
 }
 
-// meteorOptions loads -meteor-synonyms and -meteor-function-words.
-func meteorOptions(synFile, fwFile string) (metrics.MeteorOptions, error) {
-	var opt metrics.MeteorOptions
+// meteorOptions loads -meteor-synonyms and -meteor-function-words;
+// wordNet false turns the WordNet default off.
+func meteorOptions(synFile, fwFile string, wordNet bool) (metrics.MeteorOptions, error) {
+	opt := metrics.MeteorOptions{NoWordNet: !wordNet}
 	if synFile != "" {
 		f, err := os.Open(synFile)
 		if err != nil {
