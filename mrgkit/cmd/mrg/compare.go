@@ -30,7 +30,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	bArg := fs.String("b", "", "system B, like -a")
 	split := fs.String("split", "test", "split of the runs' evaluations (run form)")
 	refsFile := fs.String("refs", "", "references {id: string or [string]} (file form)")
-	clean := fs.String("clean", "", "file form: pass references and hypotheses through R2Gen's cleaner first: iu_xray or mimic_cxr (toycxr: the IU one)")
+	clean := fs.String("clean", "", "file form: pass references and hypotheses through R2Gen's cleaner first: iu_xray (iu), mimic_cxr (mimic), toycxr (the IU one) or none")
 	refLabels := fs.String("ref-labels", "", "labels of the references from another labeler, {id: [14 states]} (instead of the rule labeler)")
 	aLabels := fs.String("a-labels", "", "labels of A's reports from another labeler")
 	bLabels := fs.String("b-labels", "", "labels of B's reports from another labeler")
@@ -152,10 +152,18 @@ func compareFiles(refsPath, aPath, bPath, clean string) (metrics.PairedInput, er
 	if err := sameIDs(refsPath, refs, aPath, a); err != nil {
 		return in, err
 	}
+	switch clean {
+	case "none":
+		clean = ""
+	case "iu":
+		clean = "iu_xray"
+	case "mimic":
+		clean = "mimic_cxr"
+	}
 	if clean != "" {
 		fn, err := data.Cleaner(clean)
 		if err != nil {
-			return in, usagef("-clean must be iu_xray or mimic_cxr (or toycxr), got %q", clean)
+			return in, usagef("-clean must be iu_xray (iu), mimic_cxr (mimic), toycxr or none, got %q", clean)
 		}
 		for _, m := range []map[string][]string{refs, a, b} {
 			for _, list := range m {
