@@ -7,14 +7,14 @@ GO ?= go
 BIN := bin/mrg
 TEST_TIMEOUT ?= 45m
 
-.PHONY: demo test build onnxruntime vet fmt bench clean-data notebooks notebooks-setup
+.PHONY: demo test build onnxruntime wordnet vet fmt bench clean-data notebooks notebooks-setup
 
 ## demo: the main job — synthetic data, teacher, distilled student, figures.
 demo: onnxruntime build
 	./$(BIN) demo
 
 ## test: the whole suite (the command CI runs).
-test: onnxruntime
+test: onnxruntime wordnet
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l mrgkit bench notebooks 2>/dev/null)" || (echo "gofmt needed on:"; gofmt -l mrgkit bench notebooks; exit 1)
 	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
@@ -25,6 +25,12 @@ build:
 ## onnxruntime: install ONNX Runtime's CPU library (idempotent; pure-Go fallback without npm).
 onnxruntime:
 	@bash scripts/install-onnxruntime.sh
+
+## wordnet: install WordNet 3.0 (Debian wordnet-base) for METEOR's synonym module (idempotent; without root it only says how).
+wordnet:
+	@test -f /usr/share/wordnet/index.noun || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wordnet-base) || \
+	  echo "note: WordNet not installed (apt-get install wordnet-base); METEOR runs without its synonym module"
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./mrgkit/...

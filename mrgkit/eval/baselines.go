@@ -56,7 +56,9 @@ func ConstantReport(name, report string, refs map[string]string, withMeteor bool
 // Baselines returns the two constant-report baselines of a split: the most
 // frequent training report ("most frequent report", the NLG baseline) and,
 // among the `candidates` most frequent training reports, the one with the
-// best clinical-efficacy micro-F1 on the split ("best constant report").
+// best clinical-efficacy micro-F1 against the TRAINING reports ("best
+// constant report"; ties to the more frequent). Both are chosen without
+// looking at the split, then scored on it (refs).
 func Baselines(trainReports []string, refs map[string]string, candidates int) ([]Baseline, error) {
 	if len(trainReports) == 0 {
 		return nil, errors.New("no training reports")
@@ -79,19 +81,29 @@ func Baselines(trainReports []string, refs map[string]string, candidates int) ([
 	if err != nil {
 		return nil, err
 	}
-	best := mf
-	best.Name = "best constant report"
-	for _, r := range uniq[1:min(len(uniq), candidates)] {
-		b, err := ConstantReport("best constant report", r, refs, false)
+	trainLabels := make([]chexpert.Labels, len(trainReports))
+	for i, r := range trainReports {
+		trainLabels[i] = labeler.Label(r)
+	}
+	bestReport, bestF1 := uniq[0], -1.0
+	hyps := make([]chexpert.Labels, len(trainReports))
+	for _, r := range uniq[:min(len(uniq), max(candidates, 1))] {
+		l := labeler.Label(r)
+		for i := range hyps {
+			hyps[i] = l
+		}
+		ce, err := metrics.ClinicalEfficacy(trainLabels, hyps)
 		if err != nil {
 			return nil, err
 		}
-		if b.Metrics["ce_micro_f1"] > best.Metrics["ce_micro_f1"] {
-			best = b
+		if ce.Micro.F1 > bestF1 {
+			bestReport, bestF1 = r, ce.Micro.F1
 		}
 	}
-	if best.Report != mf.Report {
-		if best, err = ConstantReport("best constant report", best.Report, refs, true); err != nil {
+	best := mf
+	best.Name = "best constant report"
+	if bestReport != mf.Report {
+		if best, err = ConstantReport("best constant report", bestReport, refs, true); err != nil {
 			return nil, err
 		}
 	}

@@ -25,13 +25,32 @@ func Bleu(gts, res map[string][]string, n int) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
+	correct := make([]int, n)
+	guess := make([]int, n)
+	testLen, refLen := 0, 0
+	bleuStudies(gts, res, ids, n, func(_ int, c, g []int, tl, rl int) {
+		for k := range c {
+			correct[k] += c[k]
+			guess[k] += g[k]
+		}
+		testLen += tl
+		refLen += rl
+	})
+	return bleuFromCounts(correct, guess, testLen, refLen), nil
+}
+
+// bleuStudies calls fn with each id's BLEU sufficient statistics, in ids
+// order: clipped matches and guesses per order (slices reused between
+// calls), the hypothesis length and its "closest" reference length.
+func bleuStudies(gts, res map[string][]string, ids []string, n int, fn func(i int, correct, guess []int, testLen, refLen int)) {
 	v := vocab{}
 	tab := newNgramTable()
 	var maxRef []int // by n-gram id, reset after each hypothesis
 	correct := make([]int, n)
 	guess := make([]int, n)
-	testLen, refLen := 0, 0
-	for _, id := range ids {
+	for i, id := range ids {
+		clear(correct)
+		clear(guess)
 		hyp := v.ids(pySplit(res[id][0]))
 		var refLens []int
 		var touched []int32
@@ -59,8 +78,6 @@ func Bleu(gts, res map[string][]string, n int) ([]float64, error) {
 				best = l
 			}
 		}
-		testLen += len(hyp)
-		refLen += best
 		for k := 1; k <= n; k++ {
 			if g := len(hyp) - k + 1; g > 0 {
 				guess[k-1] += g
@@ -75,8 +92,8 @@ func Bleu(gts, res map[string][]string, n int) ([]float64, error) {
 		for _, g := range touched {
 			maxRef[g] = 0
 		}
+		fn(i, correct, guess, len(hyp), best)
 	}
-	return bleuFromCounts(correct, guess, testLen, refLen), nil
 }
 
 func bleuFromCounts(correct, guess []int, testLen, refLen int) []float64 {

@@ -24,6 +24,13 @@ func CiderD(gts, res map[string][]string) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return mean(ciderStudies(gts, res, ids)), nil
+}
+
+// ciderStudies returns each id's CIDEr-D score, in ids order (all 0 where
+// no reference has a word). The document frequencies come from the
+// references of all ids.
+func ciderStudies(gts, res map[string][]string, ids []string) []float64 {
 	v := vocab{}
 	tab := newNgramTable()
 	type cooked struct {
@@ -53,7 +60,7 @@ func CiderD(gts, res map[string][]string) (float64, error) {
 		}
 	}
 	if !anyRef {
-		return 0, nil
+		return make([]float64, len(ids))
 	}
 	if grow := len(tab.order) - len(df); grow > 0 {
 		df = append(df, make([]float64, grow)...)
@@ -80,7 +87,7 @@ func CiderD(gts, res map[string][]string) (float64, error) {
 		avg *= 10.0
 		scores[i] = avg
 	}
-	return mean(scores), nil
+	return scores
 }
 
 // ciderVector is a TF-IDF vector (weights parallel to counts.keys), its norm

@@ -1,6 +1,9 @@
 // Package metrics owns the report-generation metrics: coco-caption-exact
 // BLEU-1..4, ROUGE-L and CIDEr-D, a METEOR 1.5 re-implementation, and the
-// clinical-efficacy (CE) precision/recall/F1 over CheXpert labels.
+// clinical-efficacy (CE) precision/recall/F1 over CheXpert labels, and
+// paired significance tests between two systems on the same studies
+// (Compare: approximate randomization and bootstrap CIs, corpus metrics
+// recomputed per resample from per-study sufficient statistics).
 //
 // The NLG scorers take the same inputs as pycocoevalcap's scorers as R2Gen
 // calls them: gts maps an id to its reference strings, res maps the same ids

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -21,15 +22,20 @@ var meteorModuleWeights = [numModules]float64{1.0, 0.6, 0.8, 0.6}
 
 // MeteorOptions configures Meteor beyond the defaults.
 type MeteorOptions struct {
-	// Synonyms enables the synonym module (nil: no synonym matches).
+	// Synonyms are the synonym module's dictionary. nil: WordNet 3.0 when
+	// installed (DefaultWordNet), unless NoWordNet.
 	Synonyms *Synonyms
+	// NoWordNet turns the WordNet default off (exact and stem only, unless
+	// Synonyms is given).
+	NoWordNet bool
 	// FunctionWords replaces DefaultFunctionWords (lower-case tokens).
 	FunctionWords map[string]bool
 }
 
 // Meteor returns the corpus METEOR the coco-caption wrapper reports, computed
 // by a Go re-implementation of Meteor 1.5 (`-l en -norm`) with the exact and
-// stem modules and DefaultFunctionWords. See MeteorWith.
+// stem modules, the synonym module when WordNet is installed, and
+// DefaultFunctionWords. See MeteorWith and MeteorModules.
 func Meteor(gts, res map[string][]string) (float64, error) {
 	return MeteorWith(gts, res, MeteorOptions{})
 }
@@ -53,9 +59,10 @@ func Meteor(gts, res map[string][]string) (float64, error) {
 //   - no paraphrase module (the jar's paraphrase-en table is not shipped):
 //     phrases the jar would match as paraphrases score as unmatched, and a
 //     paraphrase candidate that would have competed in the search is absent;
-//   - no WordNet by default: synonyms only from Options.Synonyms, and their
-//     inflected forms found only by the jar's morphological suffix rules,
-//     without WordNet's exception list of irregular forms;
+//   - the synonym module's WordNet is derived at run time from an installed
+//     WordNet 3.0 (wordnet-base; see LoadWordNet), not the jar's own data
+//     files; without it installed (or with NoWordNet) there are no synonym
+//     matches;
 //   - the function-word list is this package's own (DefaultFunctionWords),
 //     not the jar's english.words; pass the jar's list via FunctionWords to
 //     remove this difference;
@@ -72,7 +79,10 @@ func MeteorWith(gts, res map[string][]string, opt MeteorOptions) (float64, error
 	if err != nil {
 		return 0, err
 	}
-	sc := newMeteorScorer(opt)
+	sc, err := newMeteorScorer(opt)
+	if err != nil {
+		return 0, err
+	}
 	var agg meteorStats
 	for _, id := range ids {
 		st := sc.segment(res[id][0], gts[id])
@@ -88,7 +98,10 @@ func MeteorSegments(gts, res map[string][]string, opt MeteorOptions) (map[string
 	if err != nil {
 		return nil, err
 	}
-	sc := newMeteorScorer(opt)
+	sc, err := newMeteorScorer(opt)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[string]float64, len(ids))
 	for _, id := range ids {
 		st := sc.segment(res[id][0], gts[id])
@@ -101,14 +114,44 @@ type meteorScorer struct {
 	syn       *Synonyms
 	funcWords map[string]bool
 	stems     map[string]string
+	synSets   map[string][]int32
 }
 
-func newMeteorScorer(opt MeteorOptions) *meteorScorer {
+func newMeteorScorer(opt MeteorOptions) (*meteorScorer, error) {
 	fw := opt.FunctionWords
 	if fw == nil {
 		fw = DefaultFunctionWords
 	}
-	return &meteorScorer{syn: opt.Synonyms, funcWords: fw, stems: map[string]string{}}
+	syn, err := opt.synonyms()
+	if err != nil {
+		return nil, err
+	}
+	return &meteorScorer{syn: syn, funcWords: fw, stems: map[string]string{}, synSets: map[string][]int32{}}, nil
+}
+
+// synonyms is the dictionary the synonym module uses: Synonyms, else
+// WordNet when installed and not NoWordNet, else nil.
+func (opt MeteorOptions) synonyms() (*Synonyms, error) {
+	if opt.Synonyms != nil || opt.NoWordNet {
+		return opt.Synonyms, nil
+	}
+	syn, _, err := DefaultWordNet()
+	return syn, err
+}
+
+// sets is Synonyms.sets as a sorted list, cached per word.
+func (m *meteorScorer) sets(w string) []int32 {
+	if s, ok := m.synSets[w]; ok {
+		return s
+	}
+	set := m.syn.sets(w)
+	s := make([]int32, 0, len(set))
+	for id := range set {
+		s = append(s, id)
+	}
+	slices.Sort(s)
+	m.synSets[w] = s
+	return s
 }
 
 func (m *meteorScorer) stem(w string) string {
@@ -238,12 +281,15 @@ func (s *meteorStats) score() float64 {
 // non-empty line of its file is one synset (words separated by spaces;
 // multi-word entries joined with "_" never match single tokens).
 type Synonyms struct {
-	word map[string][]int32
+	word  map[string][]int32
+	bases map[string][]string // WordNet exception lists: inflected form -> base forms
+	// source says where the dictionary came from (for MeteorModules).
+	source string
 }
 
 // LoadSynonyms reads a synonym file (one synset per line).
 func LoadSynonyms(r io.Reader) (*Synonyms, error) {
-	s := &Synonyms{word: map[string][]int32{}}
+	s := &Synonyms{word: map[string][]int32{}, source: "synonym file"}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
 	id := int32(0)
@@ -263,12 +309,21 @@ func LoadSynonyms(r io.Reader) (*Synonyms, error) {
 	return s, nil
 }
 
-// sets returns the synsets of w plus those of its base form (the jar's
-// getSynSets + getStemSynSets, without WordNet's exception list).
+// sets returns the synsets of w plus those of its base forms (the jar's
+// getSynSets + getStemSynSets): the bases of WordNet's exception lists
+// where w has an entry there, else the suffix rules' base.
 func (s *Synonyms) sets(w string) map[int32]bool {
 	out := map[int32]bool{}
 	for _, id := range s.word[w] {
 		out[id] = true
+	}
+	if bases, ok := s.bases[w]; ok {
+		for _, b := range bases {
+			for _, id := range s.word[b] {
+				out[id] = true
+			}
+		}
+		return out
 	}
 	for _, id := range s.word[s.morph(w)] {
 		out[id] = true

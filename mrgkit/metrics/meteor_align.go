@@ -168,12 +168,12 @@ func (m *meteorScorer) align(w1, w2 []string) alignment {
 		}
 		// Synonym.
 		if m.syn != nil {
-			y1, y2 := make([]map[int32]bool, len(w1)), make([]map[int32]bool, len(w2))
+			y1, y2 := make([][]int32, len(w1)), make([][]int32, len(w2))
 			for i, w := range w1 {
-				y1[i] = m.syn.sets(w)
+				y1[i] = m.sets(w)
 			}
 			for i, w := range w2 {
-				y2[i] = m.syn.sets(w)
+				y2[i] = m.sets(w)
 			}
 			for j := range w2 {
 				for i := range w1 {
@@ -248,13 +248,16 @@ func (m *meteorScorer) align(w1, w2 []string) alignment {
 	return a
 }
 
-func intersects(a, b map[int32]bool) bool {
-	if len(a) > len(b) {
-		a, b = b, a
-	}
-	for k := range a {
-		if b[k] {
+// intersects reports whether two sorted id lists share an element.
+func intersects(a, b []int32) bool {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] == b[j]:
 			return true
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
 		}
 	}
 	return false

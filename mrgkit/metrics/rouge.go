@@ -12,6 +12,11 @@ func RougeL(gts, res map[string][]string) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return mean(rougeStudies(gts, res, ids)), nil
+}
+
+// rougeStudies returns each id's ROUGE-L F, in ids order.
+func rougeStudies(gts, res map[string][]string, ids []string) []float64 {
 	scores := make([]float64, len(ids))
 	var row []int
 	for i, id := range ids {
@@ -35,7 +40,7 @@ func RougeL(gts, res map[string][]string) (float64, error) {
 			scores[i] = ((1 + b2) * pMax * rMax) / (rMax + b2*pMax)
 		}
 	}
-	return mean(scores), nil
+	return scores
 }
 
 // lcs returns the length of the longest common subsequence of a and b,

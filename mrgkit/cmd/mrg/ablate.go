@@ -20,7 +20,9 @@ func runAblate(args []string, stdout, stderr io.Writer) error {
 	dataset := fs.String("dataset", "toycxr", "dataset flavour: toycxr, iu_xray or mimic_cxr")
 	images := fs.String("images", "", "image root (default DATA/images)")
 	out := fs.String("out", "", "output directory (required; finished cells are reused)")
-	seeds := fs.Int("seeds", 3, "seeds per cell")
+	seeds := fs.Int("seeds", ablate.DefaultSeeds, "seeds per cell (the paired tests need >= 2)")
+	resamples := fs.Int("resamples", 0, "resamples of the paired tests of each row against the row it adds to (default 10000)")
+	testSeed := fs.Uint64("test-seed", 1, "seed of the paired tests' resampling")
 	preset := fs.String("preset", "cpu", "preset of every cell")
 	set := fs.String("set", "", "hyperparameters applied to every cell")
 	only := fs.String("only", "", "comma-separated rows to run (default all): "+rowNames())
@@ -34,6 +36,9 @@ func runAblate(args []string, stdout, stderr io.Writer) error {
 	if *seeds < 1 {
 		return usagef("-seeds must be >= 1")
 	}
+	if *resamples < 0 {
+		return usagef("-resamples must be >= 0")
+	}
 	var rows []string
 	if *only != "" {
 		for _, r := range strings.Split(*only, ",") {
@@ -42,7 +47,7 @@ func runAblate(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr, backend.Describe())
 	res, err := ablate.Run(ablate.Options{DataDir: *dataDir, Dataset: *dataset, ImageRoot: *images, Out: *out, Preset: *preset,
-		Set: *set, Seeds: *seeds, Only: rows, Decode: dec(), Progress: stderr})
+		Set: *set, Seeds: *seeds, Only: rows, Resamples: *resamples, TestSeed: *testSeed, Decode: dec(), Progress: stderr})
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	clean := fs.String("clean", "", "pass both sides through R2Gen's cleaner first: iu_xray or mimic_cxr (toycxr: the IU one)")
 	synFile := fs.String("meteor-synonyms", "", "synonym file for METEOR's synonym module (one synset per line)")
 	fwFile := fs.String("meteor-function-words", "", "function-word list for METEOR (one word per line; default: the kit's own)")
+	wordNet := fs.Bool("meteor-wordnet", true, "METEOR's synonym module from WordNet 3.0 when installed ("+metrics.DefaultWordNetDir+" or $"+metrics.WordNetEnv+")")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mrg score -case FILE [-clean iu_xray|mimic_cxr]\n       mrg score -refs FILE -hyps FILE [-clean ...]")
 		fs.PrintDefaults()
@@ -67,27 +68,11 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	var opt metrics.MeteorOptions
-	if *synFile != "" {
-		f, err := os.Open(*synFile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if opt.Synonyms, err = metrics.LoadSynonyms(f); err != nil {
-			return fmt.Errorf("%s: %v", *synFile, err)
-		}
+	opt, err := meteorOptions(*synFile, *fwFile, *wordNet)
+	if err != nil {
+		return err
 	}
-	if *fwFile != "" {
-		f, err := os.Open(*fwFile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if opt.FunctionWords, err = metrics.ReadWordList(f); err != nil {
-			return fmt.Errorf("%s: %v", *fwFile, err)
-		}
-	}
+	fmt.Fprintf(stderr, "METEOR modules: %s\n", metrics.MeteorModules(opt))
 	s, err := metrics.ScoreWith(gts, res, opt)
 	if err != nil {
 		return err
