@@ -79,8 +79,9 @@ var Columns = []string{"BLEU_1", "BLEU_4", "METEOR", "ROUGE_L", "CIDEr", "ce_mic
 
 // ExtraColumns are further keys of a cell's metrics (eval.Result.Flat) shown
 // after Columns, mean ± std only (no paired test unless the key is one of
-// metrics.PairedKeys). The hook for metrics added to the evaluation later.
-var ExtraColumns []string
+// metrics.PairedKeys): the faithfulness figures (diagnosis, text and
+// text-vs-prompt micro-F1, repeated sentences, length).
+var ExtraColumns = eval.FaithfulnessKeys
 
 // tableColumns are Columns then ExtraColumns.
 func tableColumns() []string { return append(append([]string{}, Columns...), ExtraColumns...) }

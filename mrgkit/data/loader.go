@@ -60,6 +60,10 @@ type LoaderConfig struct {
 	Cache bool
 	// LabelFunc labels reports of entries without labels; nil → all Blank.
 	LabelFunc func(report string) chexpert.Labels
+	// Target, if set, rewrites a cleaned report into the decoder's training
+	// target (e.g. labeler.CanonicalOrder); Batch.Reports stay the cleaned
+	// reports.
+	Target func(cleaned string) string
 }
 
 // Loader turns entries into batches: decoding and augmentation run on
@@ -125,7 +129,11 @@ func NewLoader(entries []Entry, imageRoot string, vocab *Vocab, clean func(strin
 			}
 		}
 		l.cleaned[i] = clean(e.Report)
-		ids := vocab.Encode(l.cleaned[i])
+		target := l.cleaned[i]
+		if cfg.Target != nil {
+			target = cfg.Target(target)
+		}
+		ids := vocab.Encode(target)
 		if len(ids) > cfg.MaxLen-1 {
 			ids = ids[:cfg.MaxLen-1]
 		}

@@ -31,6 +31,10 @@ const (
 	// ParamLogitAdjust sets the diagnosis branch's base probabilities after
 	// each validation pass (eval.AdjustF1, AdjustPaper or AdjustNone).
 	ParamLogitAdjust = "logit_adjust"
+	// ParamReportOrder is the sentence order of the decoder's training
+	// targets: "canonical" (labeler.CanonicalOrder: findings stated in
+	// CheXpert order, so the prompts say what comes next) or "original".
+	ParamReportOrder = "report_order"
 )
 
 // Defaults are the training hyperparameters of the `cpu` preset.
@@ -49,6 +53,7 @@ func Defaults() map[string]any {
 		ParamLengthPenalty:   mrgmodel.DefaultDecodeOptions().LengthPenalty,
 		ParamNoRepeatNgram:   mrgmodel.DefaultDecodeOptions().NoRepeatNgram,
 		ParamLogitAdjust:     eval.AdjustF1,
+		ParamReportOrder:     "canonical",
 		ParamLR:              1e-3,
 		ParamMinLR:           1e-5,
 		ParamWarmupSteps:     100,
@@ -65,7 +70,7 @@ func Defaults() map[string]any {
 var Presets = map[string]map[string]any{
 	"tiny":  {ParamEpochs: 1, ParamBatchSize: 4, ParamWarmupSteps: 2, ParamCheckpointEvery: 0, ParamLR: 1e-3},
 	"cpu":   {},
-	"paper": {ParamEpochs: 10, ParamLR: 5e-5, ParamMinLR: 5e-6, ParamWarmupSteps: 2000, ParamValBeam: 3},
+	"paper": {ParamReportOrder: "original", ParamEpochs: 10, ParamLR: 5e-5, ParamMinLR: 5e-6, ParamWarmupSteps: 2000, ParamValBeam: 3},
 }
 
 // Configure fills a new store with the model and training hyperparameters
@@ -99,6 +104,9 @@ func validate(store *model.Store) error {
 		return errors.Errorf("%s must be >= 1", ParamValBeam)
 	case model.GetParamOr(r, ParamWarmupSteps, 0) < 0:
 		return errors.Errorf("%s must be >= 0", ParamWarmupSteps)
+	}
+	if o := model.GetParamOr(r, ParamReportOrder, "original"); o != "canonical" && o != "original" {
+		return errors.Errorf("%s=%q: must be canonical or original", ParamReportOrder, o)
 	}
 	if _, err := eval.Calibrate(model.GetParamOr(r, ParamLogitAdjust, eval.AdjustF1), nil, nil); err != nil {
 		return err

@@ -165,6 +165,10 @@ func (d *Data) Loader(store *model.Store, split string, train bool) (*data.Loade
 	}
 	if train {
 		cfg.Transform.RotateDeg = model.GetParamOr(r, ParamRotateDeg, 5.0)
+		// Runs made before report_order existed trained on the original order.
+		if model.GetParamOr(r, ParamReportOrder, "original") == "canonical" {
+			cfg.Target = labeler.CanonicalOrder
+		}
 	}
 	return data.NewLoader(entries, d.ImageRoot, d.Vocab, d.Clean, cfg)
 }
