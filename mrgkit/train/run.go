@@ -224,6 +224,9 @@ func Train(opts Options) (sum *Summary, err error) {
 		state = &State{Epoch: 1, BestScore: -1} // every selection metric is >= 0
 		vocab = opts.Vocab
 	}
+	if err := mrgmodel.CheckBackend(mrgmodel.ReadConfig(store), be.Name()); err != nil {
+		return nil, err
+	}
 	threshold := model.GetParamOr(store.RootScope(), ParamVocabThreshold, 0)
 	d, err := LoadData(opts.DataDir, opts.Dataset, opts.ImageRoot, vocab, threshold)
 	if err != nil {
