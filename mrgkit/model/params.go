@@ -252,6 +252,7 @@ func Validate(store *model.Store) error {
 	check(err == nil, "%s=%d: %v", ParamEncDepth, c.EncDepth, err)
 	check(c.EncWidth >= 4, "%s=%d: must be >= 4", ParamEncWidth, c.EncWidth)
 	check(c.EncArch == ArchKit || c.EncArch == ArchTorchvision, "%s=%q: must be %s or %s", ParamEncArch, c.EncArch, ArchKit, ArchTorchvision)
+	check(!c.EncFreeze || c.EncArch == ArchTorchvision, "%s=true: only with %s=%s (ImageNet weights)", ParamEncFreeze, ParamEncArch, ArchTorchvision)
 	if c.EncArch == ArchTorchvision {
 		check(c.EncDepth != 10, "%s=%d: %s=%s has depths 18, 34, 50, 101 and 152", ParamEncDepth, c.EncDepth, ParamEncArch, ArchTorchvision)
 		check(c.Channels == 3, "%s=%d: %s=%s needs 3 (grey images are replicated to RGB)", ParamImageChannels, c.Channels, ParamEncArch, ArchTorchvision)

@@ -22,6 +22,8 @@ func TestTorchvisionConfig(t *testing.T) {
 		{preset: "paper", set: "image_channels=1", wantErrSubstr: "image_channels=1"},
 		{preset: "paper", set: "image_size=208;image_resize=240", wantErrSubstr: "multiple of 32"},
 		{preset: "cpu", set: "enc_arch=resnet", wantErrSubstr: "enc_arch"},
+		{preset: "cpu", set: "enc_freeze=true", wantErrSubstr: "enc_freeze=true"},
+		{preset: "paper", set: "enc_freeze=true", arch: ArchTorchvision, grid: 7, visual: 2048},
 	} {
 		store := model.NewStore()
 		err := Configure(store, tc.preset, tc.set)

@@ -1,6 +1,9 @@
 package weights
 
 import (
+	"bytes"
+	"image"
+	"image/color"
 	"os"
 
 	"github.com/gomlx/compute"
@@ -52,13 +55,9 @@ func Features(be compute.Backend, dir string, images []string) (res *FeatureResu
 	s, ch := tr.Size(), tr.NumChannels()
 	flat := make([]float32, 0, len(images)*s*s*ch)
 	for _, p := range images {
-		img, err := data.DecodeImage(p)
+		x, err := studyImage(p, tr)
 		if err != nil {
 			return nil, err
-		}
-		x, err := tr.Apply(img, nil)
-		if err != nil {
-			return nil, errors.Wrapf(err, "%s", p)
 		}
 		flat = append(flat, x...)
 	}
@@ -88,4 +87,72 @@ func Features(be compute.Backend, dir string, images []string) (res *FeatureResu
 	res = &FeatureResult{PatchesShape: outs[1].Shape().Dimensions}
 	res.Global = append([]float32(nil), tensors.MustCopyFlatData[float32](outs[0])...)
 	return res, nil
+}
+
+// studyImage returns one image after the evaluation transform, HWC floats.
+// Grey images (and RGB ones with equal channels, as radiographs are) go
+// through the kit's data.Transform exactly as in evaluation; a colour image
+// keeps its three channels, each resized, cropped and normalised the same
+// way, as torchvision sees it.
+func studyImage(path string, tr data.Transform) ([]float32, error) {
+	grey, err := data.DecodeImage(path)
+	if err != nil {
+		return nil, err
+	}
+	rgb := colourPlanes(path)
+	if rgb == nil || tr.NumChannels() != 3 {
+		x, err := tr.Apply(grey, nil)
+		return x, errors.Wrapf(err, "%s", path)
+	}
+	s := tr.Size()
+	out := make([]float32, s*s*3)
+	for k, p := range rgb {
+		r := tr.Resized(p)
+		if r.W < s || r.H < s {
+			return nil, errors.Errorf("%s: image %dx%d smaller than crop %d", path, r.W, r.H, s)
+		}
+		c := data.Crop(r, (r.W-s)/2, (r.H-s)/2, s, s)
+		for i, v := range c.Pix {
+			out[3*i+k] = (v - data.ImageNetMean[k]) / data.ImageNetStd[k]
+		}
+	}
+	return out, nil
+}
+
+// colourPlanes returns the R, G and B planes in [0, 1] of a colour image, or
+// nil when every pixel is grey (or the file does not decode).
+func colourPlanes(path string) []*data.Plane {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	img, _, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil
+	}
+	switch img.(type) {
+	case *image.Gray, *image.Gray16:
+		return nil
+	}
+	r := img.Bounds()
+	w, h := r.Dx(), r.Dy()
+	planes := make([]*data.Plane, 3)
+	for k := range planes {
+		planes[k] = &data.Plane{W: w, H: h, Pix: make([]float32, w*h)}
+	}
+	colour := false
+	for y := range h {
+		for x := range w {
+			c := color.NRGBA64Model.Convert(img.At(r.Min.X+x, r.Min.Y+y)).(color.NRGBA64)
+			colour = colour || c.R != c.G || c.G != c.B
+			i := y*w + x
+			planes[0].Pix[i] = float32(c.R) / 65535
+			planes[1].Pix[i] = float32(c.G) / 65535
+			planes[2].Pix[i] = float32(c.B) / 65535
+		}
+	}
+	if !colour {
+		return nil
+	}
+	return planes
 }

@@ -32,9 +32,9 @@ func python(t *testing.T) string {
 }
 
 // reference runs testdata/torchvision_ref.py: a torchvision ResNet with
-// random weights saved as model.pth, model.safetensors and whole.pth, an
-// image.png and torchvision's features of it in ref.json.
-func reference(t *testing.T, py, arch string, seed int) (dir string, ref FeatureResult) {
+// random weights saved as model.pth, model.safetensors and whole.pth, a grey
+// image.png and a colour image_rgb.png, and torchvision's features of each.
+func reference(t *testing.T, py, arch string, seed int) (dir string, refs map[string]FeatureResult) {
 	t.Helper()
 	dir = t.TempDir()
 	cmd := exec.Command(py, filepath.Join("testdata", "torchvision_ref.py"), arch, strconv.Itoa(seed), dir)
@@ -42,14 +42,19 @@ func reference(t *testing.T, py, arch string, seed int) (dir string, ref Feature
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("torchvision_ref.py %s: %v\n%s", arch, err, out)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "ref.json"))
-	if err != nil {
-		t.Fatal(err)
+	refs = map[string]FeatureResult{}
+	for _, name := range []string{"image", "image_rgb"} {
+		b, err := os.ReadFile(filepath.Join(dir, name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r FeatureResult
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatal(err)
+		}
+		refs[name] = r
 	}
-	if err := json.Unmarshal(b, &ref); err != nil {
-		t.Fatal(err)
-	}
-	return dir, ref
+	return dir, refs
 }
 
 // TestTorchvisionParity imports torchvision ResNets (a basic-block and a
@@ -67,10 +72,7 @@ func TestTorchvisionParity(t *testing.T) {
 		{"resnet50", 11, 2048, 49, 265, 55},
 	} {
 		t.Run(tc.arch, func(t *testing.T) {
-			dir, ref := reference(t, py, tc.arch, tc.seed)
-			if len(ref.Global) != tc.dim {
-				t.Fatalf("reference has %d features, want %d", len(ref.Global), tc.dim)
-			}
+			dir, refs := reference(t, py, tc.arch, tc.seed)
 			for _, file := range []string{"model.pth", "model.safetensors"} {
 				out := filepath.Join(t.TempDir(), "ckpt")
 				sum, err := Import(tc.arch, filepath.Join(dir, file), out)
@@ -80,24 +82,34 @@ func TestTorchvisionParity(t *testing.T) {
 				if sum.Variables != tc.vars || sum.Ignored != tc.ig {
 					t.Errorf("import %s: %d variables, %d ignored; want %d, %d", file, sum.Variables, sum.Ignored, tc.vars, tc.ig)
 				}
-				got, err := Features(nil, out, []string{filepath.Join(dir, "image.png")})
-				if err != nil {
-					t.Fatalf("features from %s: %v", file, err)
+				images := []string{"image"}
+				if file == "model.pth" {
+					images = append(images, "image_rgb")
 				}
-				if want := []int{1, tc.n, tc.dim}; !slices.Equal(got.PatchesShape, want) {
-					t.Errorf("%s: patches_shape %v, want %v", file, got.PatchesShape, want)
-				}
-				if len(got.Global) != len(ref.Global) {
-					t.Fatalf("%s: %d features, want %d", file, len(got.Global), len(ref.Global))
-				}
-				var maxDiff, scale float64
-				for i, r := range ref.Global {
-					maxDiff = math.Max(maxDiff, math.Abs(float64(got.Global[i]-r)))
-					scale = math.Max(scale, math.Abs(float64(r)))
-				}
-				t.Logf("%s %s: max |diff| %.3g, feature scale %.3g, relative %.3g", tc.arch, file, maxDiff, scale, maxDiff/scale)
-				if scale == 0 || maxDiff > 1e-4*scale {
-					t.Errorf("%s: max |diff| %g > 1e-4 x feature scale %g", file, maxDiff, scale)
+				for _, img := range images {
+					ref := refs[img]
+					if len(ref.Global) != tc.dim {
+						t.Fatalf("reference has %d features, want %d", len(ref.Global), tc.dim)
+					}
+					got, err := Features(nil, out, []string{filepath.Join(dir, img+".png")})
+					if err != nil {
+						t.Fatalf("features from %s: %v", file, err)
+					}
+					if want := []int{1, tc.n, tc.dim}; !slices.Equal(got.PatchesShape, want) || !slices.Equal(ref.PatchesShape, want) {
+						t.Errorf("%s: patches_shape %v (torchvision %v), want %v", file, got.PatchesShape, ref.PatchesShape, want)
+					}
+					if len(got.Global) != len(ref.Global) {
+						t.Fatalf("%s: %d features, want %d", file, len(got.Global), len(ref.Global))
+					}
+					var maxDiff, scale float64
+					for i, r := range ref.Global {
+						maxDiff = math.Max(maxDiff, math.Abs(float64(got.Global[i]-r)))
+						scale = math.Max(scale, math.Abs(float64(r)))
+					}
+					t.Logf("%s %s %s: max |diff| %.3g, feature scale %.3g, relative %.3g", tc.arch, file, img, maxDiff, scale, maxDiff/scale)
+					if scale == 0 || maxDiff > 1e-4*scale {
+						t.Errorf("%s %s: max |diff| %g > 1e-4 x feature scale %g", file, img, maxDiff, scale)
+					}
 				}
 			}
 		})

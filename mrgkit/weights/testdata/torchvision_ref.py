@@ -1,8 +1,9 @@
 """Builds a torchvision ResNet with random weights (weights=None, fixed seed;
 nothing is downloaded), saves its state dict as .pth (torch.save, zip) and
-.safetensors, a whole pickled model (a bad input), a 256x256 grey PNG, and
-torchvision's eval-mode pooled features of that PNG after resize 256,
-centre crop 224 and ImageNet normalisation.
+.safetensors, a whole pickled model (a bad input), a 256x256 grey PNG and a
+colour one, and torchvision's eval-mode pooled features of each (image.json,
+image_rgb.json) after resize 256, centre crop 224 and ImageNet
+normalisation.
 
 usage: python3 torchvision_ref.py ARCH SEED OUTDIR
 Run by weights' parity test; kept small (one thread, one image).
@@ -64,6 +65,9 @@ y, x = np.mgrid[0:256, 0:256]
 img = 128 + 60 * np.sin(x / 9.0) * np.cos(y / 13.0) + 40 * rng.standard_normal((256, 256))
 img = np.clip(img, 0, 255).astype(np.uint8)
 Image.fromarray(img, mode="L").save(f"{out}/image.png")
+# And a colour one, whose channels differ.
+rgb = np.stack([img, np.roll(img, 17, axis=1), 255 - img], axis=-1)
+Image.fromarray(rgb, mode="RGB").save(f"{out}/image_rgb.png")
 
 tf = transforms.Compose([
     transforms.Resize(256),
@@ -71,11 +75,18 @@ tf = transforms.Compose([
     transforms.ToTensor(),
     transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
 ])
-x = tf(Image.open(f"{out}/image.png").convert("RGB")).unsqueeze(0)
-with torch.no_grad():
-    m = model
-    f = m.maxpool(m.relu(m.bn1(m.conv1(x))))
-    f = m.layer4(m.layer3(m.layer2(m.layer1(f))))
-    pooled = torch.flatten(m.avgpool(f), 1)[0]
-with open(f"{out}/ref.json", "w") as fh:
-    json.dump({"global": pooled.tolist(), "patches_shape": [1, f.shape[2] * f.shape[3], f.shape[1]]}, fh)
+
+
+def features(path):
+    x = tf(Image.open(path).convert("RGB")).unsqueeze(0)
+    with torch.no_grad():
+        m = model
+        f = m.maxpool(m.relu(m.bn1(m.conv1(x))))
+        f = m.layer4(m.layer3(m.layer2(m.layer1(f))))
+        pooled = torch.flatten(m.avgpool(f), 1)[0]
+    return {"global": pooled.tolist(), "patches_shape": [1, f.shape[2] * f.shape[3], f.shape[1]]}
+
+
+for name in ["image", "image_rgb"]:
+    with open(f"{out}/{name}.json", "w") as fh:
+        json.dump(features(f"{out}/{name}.png"), fh)
