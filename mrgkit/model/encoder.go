@@ -64,8 +64,8 @@ func batchNormMode(scope *model.Scope, x *Node, training, trainable, unbiased bo
 		axes[i] = i
 		count *= x.Shape().Dimensions[i]
 	}
-	gain := scope.WithInitializer(initializer.One).VariableWithShape("scale", shapeFloat(ch)).SetTrainable(trainable).NodeValue(g)
-	offset := scope.WithInitializer(initializer.Zero).VariableWithShape("offset", shapeFloat(ch)).SetTrainable(trainable).NodeValue(g)
+	gain := freezeIf(scope.WithInitializer(initializer.One).VariableWithShape("scale", shapeFloat(ch)), !trainable).NodeValue(g)
+	offset := freezeIf(scope.WithInitializer(initializer.Zero).VariableWithShape("offset", shapeFloat(ch)), !trainable).NodeValue(g)
 	meanVar := scope.WithInitializer(initializer.Zero).VariableWithShape("running_mean", shapeFloat(ch)).SetTrainable(false)
 	varVar := scope.WithInitializer(initializer.One).VariableWithShape("running_var", shapeFloat(ch)).SetTrainable(false)
 	bc := func(v *Node) *Node { return ExpandLeftToRank(v, x.Rank()) }
@@ -86,6 +86,15 @@ func batchNormMode(scope *model.Scope, x *Node, training, trainable, unbiased bo
 	}
 	y := Mul(Sub(x, bc(mean)), bc(Reciprocal(Sqrt(AddScalar(variance, 1e-5)))))
 	return Add(Mul(y, bc(gain)), bc(offset))
+}
+
+// freezeIf marks v non-trainable when frozen, and otherwise leaves it as it
+// is (a caller such as distillation may have frozen it already).
+func freezeIf(v *model.Variable, frozen bool) *model.Variable {
+	if frozen {
+		v.SetTrainable(false)
+	}
+	return v
 }
 
 // conv is a stride-1, same-padded convolution followed by the normalisation.

@@ -32,7 +32,7 @@ const TorchvisionWidth = 64
 // (channels-last GoMLX layout; torchvision's is [out, in, k, k]).
 func tvConv(scope *model.Scope, x *Node, out, kernel, stride int, trainable bool) *Node {
 	in := x.Shape().Dimensions[3]
-	w := scope.WithInitializer(initializer.HeFn(scope)).VariableWithShape("weights", shapeFloat(kernel, kernel, in, out)).SetTrainable(trainable)
+	w := freezeIf(scope.WithInitializer(initializer.HeFn(scope)).VariableWithShape("weights", shapeFloat(kernel, kernel, in, out)), !trainable)
 	p := kernel / 2
 	return Convolve(x, w.NodeValue(x.Graph())).Strides(stride).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
 }
