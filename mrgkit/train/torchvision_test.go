@@ -83,6 +83,11 @@ func TestTorchvisionEncoderFreeze(t *testing.T) {
 			if n := changed(start, encoderValues(t, frozen)); n != 0 {
 				t.Errorf("enc_freeze=true: %d encoder variables changed in training", n)
 			}
+			// An encoder of another depth is refused, naming the fitting -set.
+			if _, err := train("deeper", tvSet+";enc_freeze=true;enc_depth=34", filepath.Join(first, CkptDir)); err == nil ||
+				!strings.Contains(err.Error(), `-set "enc_arch=torchvision;enc_depth=18"`) {
+				t.Errorf("ResNet-18 weights into a ResNet-34 run: error %v", err)
+			}
 			unfrozen, err := train("unfrozen", tvSet, filepath.Join(first, CkptDir))
 			if strings.HasPrefix(cfg, "onnx") {
 				if err == nil || !strings.Contains(err.Error(), "GOMLX_BACKEND=go") || !strings.Contains(err.Error(), "enc_freeze=true") {
