@@ -8,6 +8,7 @@ require (
 	github.com/gomlx/go-xla v0.4.13
 	github.com/gomlx/gomlx v0.28.16
 	github.com/janpfeifer/gonb v0.11.5
+	github.com/nlpodyssey/gopickle v0.2.0
 	github.com/pkg/errors v0.9.1
 	gonum.org/v1/plot v0.15.2
 )

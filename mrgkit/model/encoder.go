@@ -25,8 +25,10 @@ func stageBlocks(depth int) (blocks []int, bottleneck bool, err error) {
 		return []int{3, 4, 6, 3}, true, nil
 	case 101:
 		return []int{3, 4, 23, 3}, true, nil
+	case 152:
+		return []int{3, 8, 36, 3}, true, nil
 	}
-	return nil, false, fmt.Errorf("unsupported ResNet depth %d (use 10, 18, 34, 50 or 101)", depth)
+	return nil, false, fmt.Errorf("unsupported ResNet depth %d (use 10, 18, 34, 50, 101 or 152)", depth)
 }
 
 // normalize applies the encoder's normalisation over the channel axis.
@@ -45,30 +47,54 @@ func normalize(scope *model.Scope, x *Node, kind string) *Node {
 // GoMLX's BatchNorm lowers to fused ops that neither CPU backend implements,
 // so it is written here from elementary ops, which every backend trains.
 func batchNorm(scope *model.Scope, x *Node) *Node {
+	return batchNormMode(scope, x, scope.IsTraining(x.Graph()), true, false)
+}
+
+// batchNormMode is batchNorm with the mode explicit: training normalises
+// with batch statistics and updates the running ones; trainable says
+// whether gain and offset learn; unbiased updates the running variance with
+// the unbiased batch variance, as PyTorch does (normalisation always uses
+// the biased one).
+func batchNormMode(scope *model.Scope, x *Node, training, trainable, unbiased bool) *Node {
 	g := x.Graph()
 	ch := x.Shape().Dimensions[x.Rank()-1]
 	axes := make([]int, x.Rank()-1)
+	count := 1
 	for i := range axes {
 		axes[i] = i
+		count *= x.Shape().Dimensions[i]
 	}
-	gain := scope.WithInitializer(initializer.One).VariableWithShape("scale", shapeFloat(ch)).NodeValue(g)
-	offset := scope.WithInitializer(initializer.Zero).VariableWithShape("offset", shapeFloat(ch)).NodeValue(g)
+	gain := freezeIf(scope.WithInitializer(initializer.One).VariableWithShape("scale", shapeFloat(ch)), !trainable).NodeValue(g)
+	offset := freezeIf(scope.WithInitializer(initializer.Zero).VariableWithShape("offset", shapeFloat(ch)), !trainable).NodeValue(g)
 	meanVar := scope.WithInitializer(initializer.Zero).VariableWithShape("running_mean", shapeFloat(ch)).SetTrainable(false)
 	varVar := scope.WithInitializer(initializer.One).VariableWithShape("running_var", shapeFloat(ch)).SetTrainable(false)
 	bc := func(v *Node) *Node { return ExpandLeftToRank(v, x.Rank()) }
 	var mean, variance *Node
-	if scope.IsTraining(g) {
+	if training {
 		mean = ReduceMean(x, axes...)
 		variance = ReduceMean(Square(Sub(x, bc(mean))), axes...)
+		running := variance
+		if unbiased && count > 1 {
+			running = MulScalar(variance, float64(count)/float64(count-1))
+		}
 		const momentum = 0.1
 		meanVar.SetNodeValue(Add(MulScalar(meanVar.NodeValue(g), 1-momentum), MulScalar(StopGradient(mean), momentum)))
-		varVar.SetNodeValue(Add(MulScalar(varVar.NodeValue(g), 1-momentum), MulScalar(StopGradient(variance), momentum)))
+		varVar.SetNodeValue(Add(MulScalar(varVar.NodeValue(g), 1-momentum), MulScalar(StopGradient(running), momentum)))
 	} else {
 		mean = meanVar.NodeValue(g)
 		variance = varVar.NodeValue(g)
 	}
 	y := Mul(Sub(x, bc(mean)), bc(Reciprocal(Sqrt(AddScalar(variance, 1e-5)))))
 	return Add(Mul(y, bc(gain)), bc(offset))
+}
+
+// freezeIf marks v non-trainable when frozen, and otherwise leaves it as it
+// is (a caller such as distillation may have frozen it already).
+func freezeIf(v *model.Variable, frozen bool) *model.Variable {
+	if frozen {
+		v.SetTrainable(false)
+	}
+	return v
 }
 
 // conv is a stride-1, same-padded convolution followed by the normalisation.
@@ -133,6 +159,9 @@ func stemPools(imageSize int) int {
 
 // GridSize returns the side of the encoder's output patch grid.
 func GridSize(c Config) int {
+	if c.EncArch == ArchTorchvision {
+		return (c.ImageSize + 31) / 32
+	}
 	return c.ImageSize >> (stemPools(c.ImageSize) + 3)
 }
 
@@ -194,7 +223,12 @@ func EncodeImages(scope *model.Scope, c Config, images *Node) (patches, global *
 		v = c.Views
 	}
 	x := Reshape(images, b*v, h, w, ch)
-	f := ResNet(scope.In("resnet"), c, x)
+	var f *Node
+	if c.EncArch == ArchTorchvision {
+		f = TorchvisionResNet(scope.In("resnet"), c, x)
+	} else {
+		f = ResNet(scope.In("resnet"), c, x)
+	}
 	fd := f.Shape().Dimensions
 	n := fd[1] * fd[2]
 	patches = Reshape(f, b, v*n, fd[3])

@@ -27,7 +27,9 @@ const (
 	ParamImageChannels = "image_channels" // 1 (grayscale) or 3 (ImageNet-style)
 	ParamViews         = "views"          // 1 (frontal) or 2 (frontal + lateral, patches concatenated)
 
-	ParamEncDepth    = "enc_depth"     // ResNet depth: 10, 18, 34 (basic) or 50, 101 (bottleneck)
+	ParamEncArch     = "enc_arch"      // "kit" (stride-1 convolutions + space-to-depth) or "torchvision" (ImageNet-compatible ResNet v1.5)
+	ParamEncFreeze   = "enc_freeze"    // encoder forward only: no encoder gradients, batch norm in inference mode
+	ParamEncDepth    = "enc_depth"     // ResNet depth: 10, 18, 34 (basic) or 50, 101, 152 (bottleneck); torchvision: not 10
 	ParamEncWidth    = "enc_width"     // channels of the first stage (64 in ResNet)
 	ParamEncNorm     = "enc_norm"      // "batch", "layer" or "none"
 	ParamEncStem     = "enc_stem"      // stem kernel size (7 in ResNet)
@@ -87,6 +89,8 @@ func Defaults() map[string]any {
 		ParamImageChannels: 1,
 		ParamViews:         2,
 
+		ParamEncArch:     ArchKit,
+		ParamEncFreeze:   false,
 		ParamEncDepth:    10,
 		ParamEncWidth:    16,
 		ParamEncNorm:     "batch",
@@ -132,10 +136,11 @@ var Presets = map[string]map[string]any{
 	},
 	// cpu: the demo; trains in minutes on 2 cores.
 	"cpu": {},
-	// paper: the reference sizes (GPU). ResNet-101 at 224 px, 768-d.
+	// paper: the reference sizes (GPU). torchvision's ResNet-101 at 224 px
+	// (ImageNet weights via `mrg weights import`), 768-d.
 	"paper": {
 		ParamImageSize: 224, ParamImageResize: 256, ParamImageChannels: 3,
-		ParamEncDepth: 101, ParamEncWidth: 64, ParamEncStem: 7, ParamEncStemPool: "max",
+		ParamEncArch: ArchTorchvision, ParamEncDepth: 101, ParamEncWidth: 64, ParamEncStem: 7, ParamEncStemPool: "max",
 		ParamDModel: 768, ParamNumHeads: 12, ParamFFNDim: 1024, ParamMemoryDim: 1024,
 		ParamGraphLayers: 2, ParamGraphHeads: 6, ParamFusionLayers: 2, ParamFusionHeads: 16,
 		ParamDiagLayers: 2, ParamDecLayers: 12, ParamMaxLen: 60,
@@ -183,6 +188,8 @@ type Config struct {
 	ImageSize, ImageResize, Channels, Views int
 	EncDepth, EncWidth, EncStem             int
 	EncNorm, EncStemPool                    string
+	EncArch                                 string
+	EncFreeze                               bool
 	D, Heads, FFN                           int
 	Dropout                                 float64
 	UseGraph                                bool
@@ -206,6 +213,8 @@ func ReadConfig(store *model.Store) Config {
 		ImageResize:  model.GetParamOr(s, ParamImageResize, 72),
 		Channels:     model.GetParamOr(s, ParamImageChannels, 1),
 		Views:        model.GetParamOr(s, ParamViews, 2),
+		EncArch:      model.GetParamOr(s, ParamEncArch, ArchKit),
+		EncFreeze:    model.GetParamOr(s, ParamEncFreeze, false),
 		EncDepth:     model.GetParamOr(s, ParamEncDepth, 10),
 		EncWidth:     model.GetParamOr(s, ParamEncWidth, 16),
 		EncStem:      model.GetParamOr(s, ParamEncStem, 3),
@@ -252,6 +261,13 @@ func Validate(store *model.Store) error {
 	_, _, err := stageBlocks(c.EncDepth)
 	check(err == nil, "%s=%d: %v", ParamEncDepth, c.EncDepth, err)
 	check(c.EncWidth >= 4, "%s=%d: must be >= 4", ParamEncWidth, c.EncWidth)
+	check(c.EncArch == ArchKit || c.EncArch == ArchTorchvision, "%s=%q: must be %s or %s", ParamEncArch, c.EncArch, ArchKit, ArchTorchvision)
+	check(!c.EncFreeze || c.EncArch == ArchTorchvision, "%s=true: only with %s=%s (ImageNet weights)", ParamEncFreeze, ParamEncArch, ArchTorchvision)
+	if c.EncArch == ArchTorchvision {
+		check(c.EncDepth != 10, "%s=%d: %s=%s has depths 18, 34, 50, 101 and 152", ParamEncDepth, c.EncDepth, ParamEncArch, ArchTorchvision)
+		check(c.Channels == 3, "%s=%d: %s=%s needs 3 (grey images are replicated to RGB)", ParamImageChannels, c.Channels, ParamEncArch, ArchTorchvision)
+		check(c.ImageSize%32 == 0, "%s=%d: %s=%s needs a multiple of 32", ParamImageSize, c.ImageSize, ParamEncArch, ArchTorchvision)
+	}
 	check(c.EncStem%2 == 1 && c.EncStem >= 1, "%s=%d: must be odd", ParamEncStem, c.EncStem)
 	check(c.EncNorm == "batch" || c.EncNorm == "layer" || c.EncNorm == "none", "%s=%q: must be batch, layer or none", ParamEncNorm, c.EncNorm)
 	check(c.EncStemPool == "max" || c.EncStemPool == "s2d", "%s=%q: must be max or s2d", ParamEncStemPool, c.EncStemPool)

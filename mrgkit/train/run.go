@@ -228,6 +228,9 @@ func Train(opts Options) (sum *Summary, err error) {
 		state = &State{Epoch: 1, BestScore: -1} // every selection metric is >= 0
 		vocab = opts.Vocab
 	}
+	if err := mrgmodel.CheckBackend(mrgmodel.ReadConfig(store), be.Name()); err != nil {
+		return nil, err
+	}
 	threshold := model.GetParamOr(store.RootScope(), ParamVocabThreshold, 0)
 	d, err := LoadData(opts.DataDir, opts.Dataset, opts.ImageRoot, vocab, threshold)
 	if err != nil {
@@ -679,6 +682,21 @@ func InitEncoder(store *model.Store, dir string) (int, error) {
 	src := model.NewStore()
 	if _, err := checkpoint.Load(src).Dir(dir).Immediate().Done(); err != nil {
 		return 0, errors.Wrapf(err, "reading encoder weights from %s", dir)
+	}
+	// A checkpoint that records its encoder (mrg weights import, any run)
+	// must match this run's: same-named variables of a shallower ResNet
+	// would otherwise initialise only part of the encoder.
+	want, have := mrgmodel.ReadConfig(store), mrgmodel.ReadConfig(src)
+	for _, k := range []string{mrgmodel.ParamEncArch, mrgmodel.ParamEncDepth} {
+		if _, ok := src.RootScope().GetParam(k); !ok {
+			continue
+		}
+		if want.EncArch != have.EncArch || want.EncDepth != have.EncDepth {
+			return 0, errors.Errorf("%s holds an encoder with %s=%s %s=%d, this run's has %s=%s %s=%d: -set \"%s=%s;%s=%d\" or import the matching depth",
+				dir, mrgmodel.ParamEncArch, have.EncArch, mrgmodel.ParamEncDepth, have.EncDepth,
+				mrgmodel.ParamEncArch, want.EncArch, mrgmodel.ParamEncDepth, want.EncDepth,
+				mrgmodel.ParamEncArch, have.EncArch, mrgmodel.ParamEncDepth, have.EncDepth)
+		}
 	}
 	n := 0
 	for v := range src.IterVariables() {
