@@ -282,7 +282,7 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 				sum += gauss(u, v, b.u, b.v, b.s, b.s)
 			}
 			return clamp01(sum) * a.lung(c, side, u, v)
-		}, blend(0.5, min(1, 0.9*str*strengthF)))
+		}, blend(0.52, min(1, str*strengthF)))
 	}
 	// Edema: bilateral perihilar haze (batwing) and Kerley lines.
 	if ok, str := s.f[chexpert.Edema].drawn(); ok {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -189,8 +190,8 @@ func TestReportsFollowLabels(t *testing.T) {
 var visibilityMin = map[int]float64{
 	chexpert.EnlargedCardiomediastinum: 0.95,
 	chexpert.Cardiomegaly:              0.92,
-	chexpert.LungOpacity:               0.80,
-	chexpert.LungLesion:                0.83,
+	chexpert.LungOpacity:               0.83,
+	chexpert.LungLesion:                0.85,
 	chexpert.Edema:                     0.95,
 	chexpert.Consolidation:             0.90,
 	chexpert.Atelectasis:               0.90,
@@ -228,5 +229,62 @@ func TestFindingsAreVisible(t *testing.T) {
 		if vis.Pos[o] < 20 || !(vis.AUC[o] >= visibilityMin[o]) {
 			t.Errorf("%s: %d positives, AUC %.3f < %.2f: finding not visible enough", chexpert.Observations[o], vis.Pos[o], vis.AUC[o], visibilityMin[o])
 		}
+	}
+}
+
+func TestVisibilityAUC(t *testing.T) {
+	P, N, U, B := chexpert.Positive, chexpert.Negative, chexpert.Uncertain, chexpert.Blank
+	lab := func(st chexpert.State) chexpert.Labels {
+		var l chexpert.Labels
+		for o := range l {
+			l[o] = st
+		}
+		return l
+	}
+	feat := func(x float64) [chexpert.NumObservations]float64 {
+		var f [chexpert.NumObservations]float64
+		for o := range f {
+			f[o] = x
+		}
+		return f
+	}
+	for _, c := range []struct {
+		name   string
+		states []chexpert.State
+		scores []float64
+		want   float64
+	}{
+		{"separated", []chexpert.State{P, P, N, B}, []float64{3, 2, 1, 0}, 1},
+		{"reversed", []chexpert.State{P, N, B}, []float64{0, 1, 2}, 0},
+		{"ties count half", []chexpert.State{P, N}, []float64{1, 1}, 0.5},
+		{"uncertain left out", []chexpert.State{P, U, N}, []float64{2, 9, 1}, 1},
+		{"one of two", []chexpert.State{P, N, B}, []float64{1, 0, 2}, 0.5},
+	} {
+		var ls []chexpert.Labels
+		var fs [][chexpert.NumObservations]float64
+		for i, st := range c.states {
+			ls = append(ls, lab(st))
+			fs = append(fs, feat(c.scores[i]))
+		}
+		v := VisibilityAUC(ls, fs, 72, 64)
+		if v.AUC[chexpert.Fracture] != c.want {
+			t.Errorf("%s: AUC %v, want %v", c.name, v.AUC[chexpert.Fracture], c.want)
+		}
+		if !math.IsNaN(v.AUC[chexpert.Pneumonia]) {
+			t.Errorf("%s: Pneumonia is not drawn but got AUC %v", c.name, v.AUC[chexpert.Pneumonia])
+		}
+	}
+	st := &Stats{Visibility: VisibilityAUC([]chexpert.Labels{lab(P), lab(N)}, [][chexpert.NumObservations]float64{feat(1), feat(0)}, 72, 64)}
+	out := st.String()
+	for _, w := range []string{"AUC at 64 px", "not drawn", "1.00"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("stats table lacks %q:\n%s", w, out)
+		}
+	}
+	if _, err := Features(nil, data.Transform{Resize: 72, Crop: 64}); err == nil {
+		t.Error("Features accepted no images")
+	}
+	if _, err := DescribeVisibility(t.TempDir(), 64, 72); err == nil {
+		t.Error("DescribeVisibility accepted a crop larger than the resize")
 	}
 }
