@@ -245,7 +245,7 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 	if ok, str := s.f[chexpert.Consolidation].drawn(); ok {
 		f := s.f[chexpert.Consolidation]
 		cu, cv := a.zonePoint(f.side, f.zone, 0.5, 0.5)
-		r := (0.07 + 0.02*float64(f.severity)) * sizeF
+		r := (0.09 + 0.025*float64(f.severity)) * sizeF
 		type blob struct{ u, v, s float64 }
 		var blobs []blob
 		for range 5 {
@@ -258,24 +258,31 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 				sum += gauss(u, v, b.u, b.v, b.s, b.s)
 			}
 			return clamp01((sum-0.35)/0.35) * a.lung(c, side, u, v)
-		}, blend(dDense, min(1, 0.9*str*strengthF)))
+		}, blend(dDense, min(1, 1.05*str*strengthF)))
 		for k := range 2 {
 			p0 := [2]float64{cu + j(r*0.3), cv + j(r*0.3)}
 			c.lineAdd([][2]float64{p0, {p0[0] + j(r*0.7), p0[1] + r*0.6 + 0.02*float64(k)}}, 0.004, -0.12*str, nil)
 		}
 	}
-	// Lung opacity: patchy ill-defined blobs in one zone.
+	// Lung opacity: patchy ill-defined blobs in one zone, hazier than a
+	// consolidation (markings still show through).
 	if ok, str := s.f[chexpert.LungOpacity].drawn(); ok {
 		f := s.f[chexpert.LungOpacity]
 		cu, cv := a.zonePoint(f.side, f.zone, f.u, f.v)
-		n := 4 + rng.IntN(3)
-		for range n {
-			bu, bv, bs := cu+j(0.06*sizeF), cv+j(0.05*sizeF), (0.022+0.015*rng.Float64())*sizeF
-			side := f.side
-			c.paint(bu-3*bs, bv-3*bs, bu+3*bs, bv+3*bs, func(u, v float64) float64 {
-				return gauss(u, v, bu, bv, bs, bs) * a.lung(c, side, u, v)
-			}, add(0.2*str*strengthF))
+		n := 5 + rng.IntN(3)
+		type blob struct{ u, v, s float64 }
+		blobs := make([]blob, n)
+		for k := range blobs {
+			blobs[k] = blob{cu + j(0.06*sizeF), cv + j(0.05*sizeF), (0.03 + 0.018*rng.Float64()) * sizeF}
 		}
+		side := f.side
+		c.paint(cu-0.2, cv-0.2, cu+0.2, cv+0.2, func(u, v float64) float64 {
+			sum := 0.0
+			for _, b := range blobs {
+				sum += gauss(u, v, b.u, b.v, b.s, b.s)
+			}
+			return clamp01(sum) * a.lung(c, side, u, v)
+		}, blend(0.52, min(1, str*strengthF)))
 	}
 	// Edema: bilateral perihilar haze (batwing) and Kerley lines.
 	if ok, str := s.f[chexpert.Edema].drawn(); ok {
@@ -303,19 +310,23 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 			if side == left {
 				sign = 1
 			}
-			v := a.domeBase[side] - a.domeH[side] - 0.05 - 0.03*rng.Float64()
+			v := a.domeBase[side] - a.domeH[side] - 0.08 - 0.03*rng.Float64()
 			u0 := a.lungCx[side] - sign*0.07
-			c.lineAdd([][2]float64{{u0, v}, {u0 + sign*0.15*sizeF, v + 0.02 + j(0.01)}}, 0.009*sizeF+0.003, 0.32*str*strengthF,
-				func(u, v float64) float64 { return a.lung(c, side, u, v) })
+			pts := [][2]float64{{u0, v}, {u0 + sign*0.15*sizeF, v + 0.02 + j(0.01)}}
+			w := 0.014*sizeF + 0.005
+			u0, v0, u1, v1 := bounds(pts, w+3*c.edge)
+			c.paint(u0, v0, u1, v1, func(u, v float64) float64 {
+				return c.cover(polyDist(u, v, pts)-w) * a.lung(c, side, u, v)
+			}, blend(0.58, min(1, 0.95*str*strengthF)))
 		}
 	}
 	// Lung lesion: a round nodule or a lobulated mass.
 	if ok, str := s.f[chexpert.LungLesion].drawn(); ok {
 		f := s.f[chexpert.LungLesion]
 		cu, cv := a.zonePoint(f.side, f.zone, f.u, f.v)
-		r := (0.028 + 0.008*float64(f.severity)) * sizeF
+		r := (0.04 + 0.01*float64(f.severity)) * sizeF
 		if f.kind == 1 {
-			r = (0.065 + 0.015*float64(f.severity)) * sizeF
+			r = (0.075 + 0.015*float64(f.severity)) * sizeF
 		}
 		alpha := min(1, 0.95*str*strengthF)
 		c.ellipse(cu, cv, r, r*(0.9+0.2*rng.Float64()), 0, 0.66, alpha)
@@ -323,14 +334,17 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 			c.ellipse(cu+r*0.6, cv-r*0.4, r*0.6, r*0.55, 0, 0.66, alpha)
 		}
 	}
-	// Pleural thickening along the lateral chest wall.
+	// Pleural thickening: a dense, lumpy band (plaques) lining the lateral
+	// chest wall of the upper and middle lung, at least 3 px thick at 64 px.
 	if ok, str := s.f[chexpert.PleuralOther].drawn(); ok {
 		side := s.f[chexpert.PleuralOther].side
-		thick := 0.022 * sizeF
-		c.paint(a.lungCx[side]-a.lungRx[side]-0.02, 0.08, a.lungCx[side]+a.lungRx[side]+0.02, 0.6, func(u, v float64) float64 {
-			inner := ellipseSD(u, v, a.lungCx[side], a.lungCy[side], a.lungRx[side]-thick, a.lungRy[side]-thick, 0)
-			return clamp01(inner/c.edge+0.5) * a.lung(c, side, u, v) * clamp01((0.58-v)/0.05)
-		}, blend(0.5, min(1, str*strengthF)))
+		thick := (0.05 + 0.01*float64(s.f[chexpert.PleuralOther].severity)) * sizeF
+		phase := rng.Float64() * 2 * math.Pi
+		c.paint(a.lungCx[side]-a.lungRx[side]-0.02, 0.08, a.lungCx[side]+a.lungRx[side]+0.02, 0.62, func(u, v float64) float64 {
+			t := thick * (0.9 + 0.1*math.Sin(v*60+phase))
+			inner := ellipseSD(u, v, a.lungCx[side], a.lungCy[side], a.lungRx[side]-t, a.lungRy[side]-t, 0)
+			return clamp01(inner/c.edge+0.5) * a.lung(c, side, u, v) * clamp01((0.6-v)/0.05)
+		}, blend(0.62, min(1, str*strengthF)))
 	}
 	// Pneumothorax: an apical-lateral lucency without markings, bounded by
 	// the visceral pleural line of the collapsed lung.
@@ -340,7 +354,7 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 		if side == both {
 			side = right
 		}
-		shrink := (0.18 + 0.08*float64(f.severity)) * sizeF
+		shrink := (0.3 + 0.1*float64(f.severity)) * sizeF
 		h := a.hilum[side]
 		ccx := a.lungCx[side] + (h[0]-a.lungCx[side])*shrink
 		ccy := a.lungCy[side] + shrink*0.35
@@ -352,26 +366,37 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 		}, blend(0.035, alpha))
 		c.paint(ccx-crx-0.02, 0.05, ccx+crx+0.02, a.lungCy[side], func(u, v float64) float64 {
 			out := math.Abs(ellipseSD(u, v, ccx, ccy, crx, cry, 0))
-			return c.cover(out-0.004) * a.lung(c, side, u, v)
-		}, add(0.18*alpha))
+			return c.cover(out-0.007) * a.lung(c, side, u, v)
+		}, add(0.3*alpha))
 	}
-	// Rib fracture: a gap across a lateral rib with a callus.
+	// Rib fracture: a lateral rib broken by a lucent gap, its distal
+	// fragment stepped off the cortex, with a bright callus (each wider than
+	// two pixels at the model's 64 px input).
 	if ok, str := s.f[chexpert.Fracture].drawn(); ok {
 		side := s.f[chexpert.Fracture].side
 		if side == both {
 			side = left
 		}
 		rib := ribs[side][3+rng.IntN(3)]
-		p := rib[6+rng.IntN(2)]
-		q := rib[7+rng.IntN(2)]
+		k := 6 + rng.IntN(2)
+		p, q := rib[k], rib[k+1]
 		du, dv := q[0]-p[0], q[1]-p[1]
 		l := math.Hypot(du, dv)
 		du, dv = du/l, dv/l
-		c.lineAdd([][2]float64{{p[0] + dv*0.02, p[1] - du*0.02}, {p[0] - dv*0.02, p[1] + du*0.02}}, 0.005, -0.14*str, nil)
-		cr := 0.02 * sizeF
-		c.paint(p[0]-3*cr, p[1]-3*cr, p[0]+3*cr, p[1]+3*cr, func(u, v float64) float64 {
-			return gauss(u, v, p[0]+du*0.015, p[1]+dv*0.015, cr, cr*0.7)
-		}, add(0.28*str*strengthF))
+		nu, nv := -dv, du // normal to the rib
+		if nv < 0 {
+			nu, nv = -nu, -nv // pointing down
+		}
+		step := 0.022 * sizeF
+		var distal [][2]float64
+		for _, r := range rib[k:] {
+			distal = append(distal, [2]float64{r[0] + nu*step, r[1] + nv*step})
+		}
+		c.lineAdd(distal, 0.0085, 0.12*str*strengthF, nil)
+		c.lineAdd([][2]float64{{p[0] + nu*0.03, p[1] + nv*0.03}, {p[0] - nu*0.025, p[1] - nv*0.025}}, 0.009, -0.2*str, nil)
+		// Fusiform callus around the break, bone-dense.
+		cu, cv := p[0]+nu*step*0.5, p[1]+nv*step*0.5
+		c.ellipse(cu, cv, 0.034*sizeF, 0.022*sizeF, math.Atan2(dv, du)*180/math.Pi, 0.62, min(1, 0.9*str*strengthF))
 	}
 	// Support devices: metal is bright whatever the difficulty.
 	if ok, _ := s.f[chexpert.SupportDevices].drawn(); ok {
@@ -382,20 +407,20 @@ func drawFrontalFindings(c *canvas, rng *rand.Rand, s *study, a *anatomy, ribs [
 				c.paint(gu-0.06, gv-0.05, gu+0.06, gv+0.05, func(u, v float64) float64 {
 					return c.cover(max(math.Abs(u-gu)-0.038, math.Abs(v-gv)-0.024) - 0.006)
 				}, blend(dMetal, 1))
-				c.line(bezier([2]float64{gu - 0.03, gv}, [2]float64{0.5, 0.2}, [2]float64{a.heartCx - 0.02, a.heartCy + 0.02}, 12), 0.004, 0.9, 1)
-				c.line(bezier([2]float64{gu - 0.03, gv + 0.01}, [2]float64{0.52, 0.28}, [2]float64{a.heartCx - 0.06, a.heartCy - 0.04}, 12), 0.004, 0.9, 1)
+				c.line(bezier([2]float64{gu - 0.03, gv}, [2]float64{0.5, 0.2}, [2]float64{a.heartCx - 0.02, a.heartCy + 0.02}, 12), 0.0065, 0.9, 1)
+				c.line(bezier([2]float64{gu - 0.03, gv + 0.01}, [2]float64{0.52, 0.28}, [2]float64{a.heartCx - 0.06, a.heartCy - 0.04}, 12), 0.0065, 0.9, 1)
 			}
 			if dv[devETTube] {
-				c.line([][2]float64{{0.5 + j(0.005), 0}, {0.5, 0.27 + j(0.02)}}, 0.006, 0.9, 1)
+				c.line([][2]float64{{0.5 + j(0.005), 0}, {0.5, 0.27 + j(0.02)}}, 0.013, 0.9, 1)
 			}
 			if dv[devCentralLine] {
-				c.line(bezier([2]float64{0.38, 0.02}, [2]float64{0.43, 0.2}, [2]float64{0.48, 0.37 + j(0.02)}, 10), 0.004, 0.92, 1)
+				c.line(bezier([2]float64{0.38, 0.02}, [2]float64{0.43, 0.2}, [2]float64{0.48, 0.37 + j(0.02)}, 10), 0.008, 0.92, 1)
 			}
 			if dv[devSternotomy] {
 				for k := range 5 {
 					v := 0.3 + 0.065*float64(k)
 					c.paint(0.47, v-0.03, 0.53, v+0.03, func(u, vv float64) float64 {
-						return c.cover(math.Abs(ellipseSD(u, vv, 0.5, v, 0.012, 0.018, 0)) - max(0.0035, 0.6/float64(c.n)))
+						return c.cover(math.Abs(ellipseSD(u, vv, 0.5, v, 0.012, 0.018, 0)) - max(0.006, 0.6/float64(c.n)))
 					}, blend(dMetal, 1))
 				}
 			}
@@ -498,13 +523,13 @@ func renderLateral(n int, rng *rand.Rand, s *study, d float64) []float64 {
 			dv := s.f[chexpert.SupportDevices].devices
 			if dv[devPacemaker] {
 				c.ellipse(0.22, 0.18, 0.045, 0.02, 10, dMetal, 1)
-				c.line(bezier([2]float64{0.24, 0.19}, [2]float64{0.42, 0.3}, [2]float64{0.35, 0.6}, 10), 0.004, 0.9, 1)
+				c.line(bezier([2]float64{0.24, 0.19}, [2]float64{0.42, 0.3}, [2]float64{0.35, 0.6}, 10), 0.0065, 0.9, 1)
 			}
 			if dv[devETTube] {
-				c.line([][2]float64{{0.44, 0}, {0.49, 0.3}}, 0.006, 0.9, 1)
+				c.line([][2]float64{{0.44, 0}, {0.49, 0.3}}, 0.013, 0.9, 1)
 			}
 			if dv[devCentralLine] {
-				c.line(bezier([2]float64{0.4, 0.02}, [2]float64{0.45, 0.2}, [2]float64{0.45, 0.38}, 8), 0.004, 0.9, 1)
+				c.line(bezier([2]float64{0.4, 0.02}, [2]float64{0.45, 0.2}, [2]float64{0.45, 0.38}, 8), 0.008, 0.9, 1)
 			}
 			if dv[devSternotomy] {
 				for k := range 5 {

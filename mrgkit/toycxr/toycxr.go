@@ -198,6 +198,9 @@ type Stats struct {
 	Studies map[string]int                              // per split
 	Counts  map[string][chexpert.NumObservations][4]int // split -> observation -> state class
 	Words   map[string]int                              // mean report length (words) per split
+	// Visibility, when set, adds a column: the AUC of a crude pixel feature
+	// per drawn observation at the model's input size (all splits).
+	Visibility *Visibility
 }
 
 // LabelStats counts the label states of entries (entries without labels count as blank).
@@ -233,12 +236,18 @@ func (s *Stats) String() string {
 	for _, split := range data.Splits {
 		fmt.Fprintf(&b, " %18s", fmt.Sprintf("%s (%d)", split, s.Studies[split]))
 	}
+	if s.Visibility != nil {
+		fmt.Fprintf(&b, " %13s", fmt.Sprintf("AUC at %d px", s.Visibility.Crop))
+	}
 	b.WriteByte('\n')
 	for o, name := range chexpert.Observations {
 		fmt.Fprintf(&b, "%-27s", name)
 		for _, split := range data.Splits {
 			c := s.Counts[split][o]
 			fmt.Fprintf(&b, " %18s", fmt.Sprintf("%d/%d/%d", c[chexpert.Positive.Class()], c[chexpert.Uncertain.Class()], c[chexpert.Negative.Class()]))
+		}
+		if s.Visibility != nil {
+			fmt.Fprintf(&b, " %13s", s.Visibility.cell(o))
 		}
 		b.WriteByte('\n')
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/mrgkit/mrgkit/mrgkit/data"
+	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/toycxr"
 	"github.com/pkg/errors"
 )
@@ -116,6 +117,14 @@ func dataSynth(args []string, stdout, stderr io.Writer) error {
 	}
 	stats, err := toycxr.Describe(*out)
 	if err != nil {
+		return err
+	}
+	// How visible each drawn finding is at the default model's input
+	// (the cpu preset: resize, then centre crop).
+	def := mrgmodel.Defaults()
+	resize, _ := def[mrgmodel.ParamImageResize].(int)
+	crop, _ := def[mrgmodel.ParamImageSize].(int)
+	if stats.Visibility, err = toycxr.DescribeVisibility(*out, resize, crop); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n%s", filepath.Join(*out, "annotation.json"), stats)

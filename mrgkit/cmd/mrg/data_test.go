@@ -59,7 +59,7 @@ func TestDataSynthCheckCleanVocab(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("synth exit %d: %s", code, errOut)
 	}
-	if !strings.Contains(out, "Cardiomegaly") || !strings.Contains(errOut, "toycxr: wrote") {
+	if !strings.Contains(out, "Cardiomegaly") || !strings.Contains(out, "AUC at 64 px") || !strings.Contains(out, "not drawn") || !strings.Contains(errOut, "toycxr: wrote") {
 		t.Errorf("synth output %q / %q", out, errOut)
 	}
 	ann, err := data.LoadAnnotation(filepath.Join(dir, "annotation.json"))
