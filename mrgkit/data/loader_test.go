@@ -102,6 +102,36 @@ func TestLoaderBatches(t *testing.T) {
 	if labs[1] != 1 || labs[9] != 3 || labs[0] != 0 || labs[14+0] != 2 || labs[14+1] != 0 {
 		t.Errorf("labels %v", labs[:28])
 	}
+	// s00 has annotation labels, s01 the LabelFunc's.
+	if fmt.Sprint(b0.Annotated) != "[true false true false]" {
+		t.Errorf("Annotated = %v, want [true false true false]", b0.Annotated)
+	}
+}
+
+// TestLoaderTarget: the Target rewrite changes the decoder's tokens, not
+// the cleaned reports of the batch.
+func TestLoaderTarget(t *testing.T) {
+	dir := t.TempDir()
+	entries := tinySet(t, dir, 2)
+	vocab := BuildVocab([]string{CleanIU("Heart normal. Lungs clear.")}, 1) // ., <unk>, clear, heart, lungs, normal
+	swap := func(s string) string {                                         // "a . b ." -> "b . a ."
+		parts := strings.Split(strings.TrimSuffix(s, " ."), " . ")
+		return parts[len(parts)-1] + " . " + parts[0] + " ."
+	}
+	cfg := LoaderConfig{BatchSize: 2, MaxLen: 8, Views: 1, Transform: Transform{Resize: 12, Crop: 10, Channels: 1}, Target: swap}
+	l, err := NewLoader(entries, dir, vocab, CleanIU, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := collect(t, l, 0)[0]
+	toks := tensors.MustCopyFlatData[int32](b.Tokens)
+	// s00 "heart normal . lungs clear ." -> "lungs clear . heart normal ." = 5 3 1 4 6 1.
+	if want := []int32{5, 3, 1, 4, 6, 1, 0, 0}; fmt.Sprint(toks[:8]) != fmt.Sprint(want) {
+		t.Errorf("tokens %v, want %v", toks[:8], want)
+	}
+	if b.Reports[0] != "heart normal . lungs clear ." {
+		t.Errorf("report rewritten too: %q", b.Reports[0])
+	}
 }
 
 func TestLoaderDeterminism(t *testing.T) {

@@ -54,7 +54,7 @@ func Defaults() map[string]any {
 		ParamNoRepeatNgram:   mrgmodel.DefaultDecodeOptions().NoRepeatNgram,
 		ParamLogitAdjust:     eval.AdjustF1,
 		ParamReportOrder:     "canonical",
-		ParamLR:              1e-3,
+		ParamLR:              5e-3, // high for a short CPU run: the decoder learns to use its prompts in a few hundred steps (README)
 		ParamMinLR:           1e-5,
 		ParamWarmupSteps:     100,
 		ParamTotalSteps:      0,
