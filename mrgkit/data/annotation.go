@@ -270,7 +270,14 @@ func WriteFileAtomic(path string, data []byte) error {
 		return errors.Wrapf(err, "writing %s", path)
 	}
 	tmp := f.Name()
-	_, werr := f.Write(data)
+	// CreateTemp makes 0600; the file is as readable as one os.WriteFile makes.
+	werr := f.Chmod(0o644)
+	if werr == nil {
+		_, werr = f.Write(data)
+	}
+	if werr == nil {
+		werr = f.Sync()
+	}
 	cerr := f.Close()
 	if werr == nil {
 		werr = cerr
