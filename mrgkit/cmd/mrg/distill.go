@@ -14,6 +14,7 @@ func init() {
 
 func runDistill(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("distill", stderr)
+	imageLimitFlags(fs)
 	teacher := fs.String("teacher", "", "teacher run directory (required)")
 	dataDir := fs.String("data", "", "dataset directory (default: the teacher's)")
 	dataset := fs.String("dataset", "", "dataset flavour (default: the teacher's)")

@@ -21,6 +21,7 @@ func init() {
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train", stderr)
+	imageLimitFlags(fs)
 	dataDir := fs.String("data", "", "dataset directory with annotation.json (required)")
 	dataset := fs.String("dataset", "toycxr", "dataset flavour: toycxr, iu_xray or mimic_cxr")
 	images := fs.String("images", "", "image root (default DATA/images)")
@@ -80,6 +81,7 @@ func decodeFlags(fs interface {
 
 func runEval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval", stderr)
+	imageLimitFlags(fs)
 	run := fs.String("run", "", "run directory (required)")
 	split := fs.String("split", "test", "split: train, val or test")
 	dataDir := fs.String("data", "", "dataset directory (default: the run's)")
@@ -107,6 +109,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 
 func runGenerate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("generate", stderr)
+	imageLimitFlags(fs)
 	run := fs.String("run", "", "run directory (required)")
 	var imgs multiFlag
 	fs.Var(&imgs, "image", "image file (PNG or JPEG); give twice for frontal and lateral")
