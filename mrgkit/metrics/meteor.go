@@ -25,6 +25,10 @@ type MeteorOptions struct {
 	Synonyms *Synonyms
 	// FunctionWords replaces DefaultFunctionWords (lower-case tokens).
 	FunctionWords map[string]bool
+	// Capped, when not nil, is incremented once per hypothesis-reference
+	// pair whose alignment hit MeteorMaxCandidates (where the score may
+	// differ from the jar's), so that callers can say so.
+	Capped *int
 }
 
 // Meteor returns the corpus METEOR the coco-caption wrapper reports, computed
@@ -101,6 +105,7 @@ type meteorScorer struct {
 	syn       *Synonyms
 	funcWords map[string]bool
 	stems     map[string]string
+	capped    *int
 }
 
 func newMeteorScorer(opt MeteorOptions) *meteorScorer {
@@ -108,7 +113,7 @@ func newMeteorScorer(opt MeteorOptions) *meteorScorer {
 	if fw == nil {
 		fw = DefaultFunctionWords
 	}
-	return &meteorScorer{syn: opt.Synonyms, funcWords: fw, stems: map[string]string{}}
+	return &meteorScorer{syn: opt.Synonyms, funcWords: fw, stems: map[string]string{}, capped: opt.Capped}
 }
 
 func (m *meteorScorer) stem(w string) string {
@@ -132,7 +137,10 @@ func (m *meteorScorer) segment(hyp string, refs []string) meteorStats {
 	best := meteorStats{}
 	bestScore := -1.0
 	for _, r := range split {
-		a := m.align(h, meteorNormalize(javaTrim(r)))
+		a, capped := m.align(h, meteorNormalize(javaTrim(r)))
+		if capped && m.capped != nil {
+			*m.capped++
+		}
 		st := statsFromAlignment(a)
 		if s := st.score(); s > bestScore {
 			best, bestScore = st, s
