@@ -701,6 +701,11 @@ const EncoderPrefix = "/" + mrgmodel.ScopeName + "/encoder/"
 // converted from another framework under the same variable names.
 func InitEncoder(store *model.Store, dir string) (int, error) {
 	src := model.NewStore()
+	unlock, err := lockCheckpoints(filepath.Dir(dir), false)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	if _, err := checkpoint.Load(src).Dir(dir).Immediate().Done(); err != nil {
 		return 0, errors.Wrapf(err, "reading encoder weights from %s", dir)
 	}
