@@ -103,8 +103,8 @@ func distillOnce(opts Options) (*train.Summary, error) {
 	if opts.DataDir == "" {
 		opts.DataDir, opts.ImageRoot = info.DataDir, info.ImageRoot
 	}
-	if opts.Preset == "" {
-		opts.Preset = info.Preset
+	if opts.Preset == "" && !train.HasCheckpoint(filepath.Join(opts.Out, train.CkptDir)) {
+		opts.Preset = info.Preset // a resumed student keeps its own
 	}
 	set := opts.Set
 	// The student inherits the settings it must share with the teacher.

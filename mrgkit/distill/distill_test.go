@@ -155,6 +155,15 @@ func TestDistillTinyEndToEnd(t *testing.T) {
 	if !strings.Contains(string(recs), `"kd_global"`) || !strings.Contains(string(recs), `"kd_local"`) {
 		t.Errorf("student log lacks KD losses:\n%s", recs)
 	}
+	// A student with its own preset resumes without repeating -preset (the
+	// teacher's preset is only the default of a new student).
+	own := filepath.Join(t.TempDir(), "own")
+	if _, err := Distill(Options{Teacher: teacher, Preset: "cpu", Set: "epochs=1;batch_size=4;vocab_threshold=1", Out: own, Backend: be, Quiet: true, MaxSteps: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Distill(Options{Teacher: teacher, Out: own, Backend: be, Quiet: true, MaxSteps: 2}); err != nil {
+		t.Errorf("resuming a student of another preset than its teacher's: %v", err)
+	}
 	// -out is the teacher: refused, the teacher's files untouched.
 	before, _ := os.ReadFile(filepath.Join(teacher, train.RunInfoFile))
 	if _, err := Distill(Options{Teacher: teacher, Out: teacher + "/.", Backend: be, Quiet: true}); err == nil || !strings.Contains(err.Error(), "is the teacher's run directory") {

@@ -41,7 +41,7 @@ type StepGraphFn func(scope *model.Scope, images, tokens, labels *Node) []*Node
 // Options configures Train.
 type Options struct {
 	DataDir   string // holds annotation.json
-	Dataset   string // toycxr, iu_xray or mimic_cxr (report cleaner and vocabulary defaults)
+	Dataset   string // toycxr, iu_xray or mimic_cxr (report cleaner and vocabulary defaults); "": toycxr, or the resumed run's
 	ImageRoot string // default DataDir/images
 	Preset    string // model/training preset ("": cpu; on resume: must be the run's or "")
 	Set       string // "-set" overrides (on resume: only ResumableParams may change)
@@ -185,9 +185,6 @@ func Train(opts Options) (sum *Summary, err error) {
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}
-	if opts.Dataset == "" {
-		opts.Dataset = "toycxr"
-	}
 	be := opts.Backend
 	if be == nil {
 		if be, err = backend.Shared(); err != nil {
@@ -208,6 +205,17 @@ func Train(opts Options) (sum *Summary, err error) {
 	rd, err := prepareRunDir(opts.Out, opts.Kind, opts.Force)
 	if err != nil {
 		return nil, err
+	}
+	if rd.resume && rd.info != nil && opts.ImageRoot == "" && rd.info.ImageRoot != "" &&
+		(opts.DataDir == "" || rd.info.DataDir == "" || sameDir(opts.DataDir, ResolveRunPath(opts.Out, rd.info.DataDir))) {
+		opts.ImageRoot = ResolveRunPath(opts.Out, rd.info.ImageRoot) // a resumed run keeps its images
+	}
+	if opts.Dataset == "" { // a resumed run keeps its own, a new one is toycxr
+		if rd.resume && rd.info != nil && rd.info.Dataset != "" {
+			opts.Dataset = rd.info.Dataset
+		} else {
+			opts.Dataset = "toycxr"
+		}
 	}
 
 	// Configure or resume.

@@ -356,7 +356,7 @@ func TestResolveRunPath(t *testing.T) {
 func TestResumeSettings(t *testing.T) {
 	dir, be := tinySetup(t, 8)
 	run := filepath.Join(dir, "run")
-	base := Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet + ";warmup_steps=0", Out: run, Backend: be, Quiet: true, MaxSteps: 1}
+	base := Options{DataDir: dir, Dataset: "iu_xray", Preset: "tiny", Set: tinySet + ";warmup_steps=0", Out: run, Backend: be, Quiet: true, MaxSteps: 1}
 	if _, err := Train(base); err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +369,7 @@ func TestResumeSettings(t *testing.T) {
 		{"model key", func(o *Options) { o.Set = "d_model=64;lr=1e-4" }, "cannot change d_model on resume"},
 		{"preset", func(o *Options) { o.Preset = "cpu" }, "-preset cpu differs from the run's preset tiny"},
 		{"data", func(o *Options) { o.DataDir = other }, "differs from the run's data"},
-		{"dataset", func(o *Options) { o.Dataset = "iu_xray" }, "-dataset iu_xray differs"},
+		{"dataset", func(o *Options) { o.Dataset = "toycxr" }, "-dataset toycxr differs"},
 		{"bad value", func(o *Options) { o.Set = "lr=-1" }, "lr=-1: must be in (0, 10]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -381,9 +381,10 @@ func TestResumeSettings(t *testing.T) {
 			}
 		})
 	}
-	// Same values as stored (what distill repeats) and a new lr.
+	// Same values as stored (what distill repeats) and a new lr; no
+	// -dataset: the run's own (iu_xray), not toycxr.
 	o := base
-	o.Set, o.MaxSteps = tinySet+";lr=0.0002", 2
+	o.Set, o.MaxSteps, o.Dataset = tinySet+";lr=0.0002", 2, ""
 	if _, err := Train(o); err != nil {
 		t.Fatalf("resume with lr: %v", err)
 	}
@@ -399,6 +400,9 @@ func TestResumeSettings(t *testing.T) {
 	_ = json.Unmarshal(b, &info)
 	if !strings.HasSuffix(info.Set, ";lr=0.0002") || !strings.HasPrefix(info.Set, tinySet) {
 		t.Errorf("run.json set %q, want the original settings then lr=0.0002", info.Set)
+	}
+	if info.Dataset != "iu_xray" {
+		t.Errorf("run.json dataset %q after a resume without -dataset, want iu_xray", info.Dataset)
 	}
 }
 

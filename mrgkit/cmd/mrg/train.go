@@ -23,7 +23,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train", stderr)
 	imageLimitFlags(fs)
 	dataDir := fs.String("data", "", "dataset directory with annotation.json (required)")
-	dataset := fs.String("dataset", "toycxr", "dataset flavour: toycxr, iu_xray or mimic_cxr")
+	dataset := fs.String("dataset", "", "dataset flavour: toycxr, iu_xray or mimic_cxr (default toycxr; a resumed run keeps its own)")
 	images := fs.String("images", "", "image root (default DATA/images)")
 	preset := fs.String("preset", "", "preset: "+strings.Join(mrgmodel.PresetNames(), ", ")+" (default cpu; a resumed run keeps its own)")
 	set := fs.String("set", "", `hyperparameters, "key=value;key2=value2" (see -params)`)
