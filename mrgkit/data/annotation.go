@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,11 +127,42 @@ func (e *ValidationError) Error() string {
 // unique; labels, when present, are 14 states (1, 0, -1 or null). Invalid
 // entries are all reported in a *ValidationError naming file, split and index.
 func LoadAnnotation(path string) (*Annotation, error) {
-	b, err := os.ReadFile(path)
+	b, err := readRegular(path, MaxAnnotationBytes, "annotation")
 	if err != nil {
-		return nil, errors.Wrap(err, "reading annotation")
+		return nil, err
 	}
 	return ParseAnnotation(path, b)
+}
+
+// MaxAnnotationBytes bounds annotation.json (MIMIC-CXR's is about 150 MB).
+const MaxAnnotationBytes = 4 << 30
+
+// readRegular reads a regular file of at most limit bytes: a device, a FIFO
+// or a file growing without end is refused instead of read forever.
+func readRegular(path string, limit int64, what string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errors.Wrapf(err, "reading %s", what)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, errors.Wrapf(err, "reading %s", what)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.Errorf("%s: not a regular file (%s)", path, st.Mode().Type())
+	}
+	if st.Size() > limit {
+		return nil, errors.Errorf("%s: %s is %d bytes, over the limit of %d", path, what, st.Size(), limit)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, errors.Wrapf(err, "reading %s %s", what, path)
+	}
+	if int64(len(b)) > limit {
+		return nil, errors.Errorf("%s: %s is over the limit of %d bytes", path, what, limit)
+	}
+	return b, nil
 }
 
 // ParseAnnotation is LoadAnnotation on bytes; name is used in error messages.
@@ -270,7 +302,14 @@ func WriteFileAtomic(path string, data []byte) error {
 		return errors.Wrapf(err, "writing %s", path)
 	}
 	tmp := f.Name()
-	_, werr := f.Write(data)
+	// CreateTemp makes 0600; the file is as readable as one os.WriteFile makes.
+	werr := f.Chmod(0o644)
+	if werr == nil {
+		_, werr = f.Write(data)
+	}
+	if werr == nil {
+		werr = f.Sync()
+	}
 	cerr := f.Close()
 	if werr == nil {
 		werr = cerr

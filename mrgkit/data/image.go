@@ -6,6 +6,7 @@ import (
 	"image/color"
 	_ "image/jpeg" // JPEG decoder
 	_ "image/png"  // PNG decoder
+	"io"
 	"math"
 	"os"
 	"strings"
@@ -31,13 +32,53 @@ func (p *Plane) Gray() *image.Gray {
 // At returns the pixel at (x, y).
 func (p *Plane) At(x, y int) float32 { return p.Pix[y*p.W+x] }
 
+// ImageLimits bound what DecodeImage accepts, checked before any pixel is
+// decoded: the file size, then the pixel count its header declares (a small
+// compressed file can declare a huge image).
+type ImageLimits struct {
+	MaxBytes  int64 // largest image file
+	MaxPixels int64 // largest width x height
+}
+
+// DefaultImageLimits fit the largest radiographs of the public datasets
+// (MIMIC-CXR JPEGs are about 3000x3500, DICOM exports 4k x 4k 16-bit) with
+// room to spare (7000x7000): an image at the limit takes under 1 GB while decoded.
+var DefaultImageLimits = ImageLimits{MaxBytes: 256 << 20, MaxPixels: 50_000_000}
+
+// Limits are the limits DecodeImage and DecodeImageBytes apply (the
+// -max-image-mb and -max-image-pixels flags of mrg change them).
+var Limits = DefaultImageLimits
+
+// limitHint says how to raise the limits.
+const limitHint = "raise the limit with -max-image-mb / -max-image-pixels"
+
 // DecodeImage reads a PNG or JPEG file (8/16-bit gray, RGB(A), paletted)
 // into a grayscale plane. Colour is converted with ITU-R 601 luma, as PIL's
-// convert("L"); radiographs stored as RGB have equal channels. Errors name the file.
+// convert("L"); radiographs stored as RGB have equal channels. Errors name
+// the file. Only regular files within Limits are read.
 func DecodeImage(path string) (*Plane, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, errors.Wrap(err, "reading image")
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, errors.Wrap(err, "reading image")
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.Errorf("%s: not a regular file (%s): want a PNG or JPEG file", path, st.Mode().Type())
+	}
+	if st.Size() > Limits.MaxBytes {
+		return nil, errors.Errorf("%s: image file is %d bytes, over the limit of %d (%s)", path, st.Size(), Limits.MaxBytes, limitHint)
+	}
+	// The file may grow while read: never read past the limit.
+	b, err := io.ReadAll(io.LimitReader(f, Limits.MaxBytes+1))
+	if err != nil {
+		return nil, errors.Wrapf(err, "reading image %s", path)
+	}
+	if int64(len(b)) > Limits.MaxBytes {
+		return nil, errors.Errorf("%s: image file is over the limit of %d bytes (%s)", path, Limits.MaxBytes, limitHint)
 	}
 	return DecodeImageBytes(path, b)
 }
@@ -47,8 +88,21 @@ func DecodeImageBytes(name string, b []byte) (*Plane, error) {
 	if len(b) == 0 {
 		return nil, errors.Errorf("%s: empty image file (0 bytes)", name)
 	}
-	if c, format, err := image.DecodeConfig(bytes.NewReader(b)); err == nil && (c.Width <= 0 || c.Height <= 0) {
+	if int64(len(b)) > Limits.MaxBytes {
+		return nil, errors.Errorf("%s: image is %d bytes, over the limit of %d (%s)", name, len(b), Limits.MaxBytes, limitHint)
+	}
+	c, format, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil && strings.Contains(err.Error(), "non-positive dimension") {
+		return nil, errors.Errorf("%s: image has zero size: %v", name, err)
+	}
+	if err != nil {
+		return nil, errors.Errorf("%s: corrupt, truncated or unsupported image (want PNG or JPEG): %v", name, err)
+	}
+	if c.Width <= 0 || c.Height <= 0 {
 		return nil, errors.Errorf("%s: %s image has zero size %dx%d", name, format, c.Width, c.Height)
+	}
+	if px := int64(c.Width) * int64(c.Height); px > Limits.MaxPixels {
+		return nil, errors.Errorf("%s: %s image is %dx%d = %d pixels, over the limit of %d (%s)", name, format, c.Width, c.Height, px, Limits.MaxPixels, limitHint)
 	}
 	img, format, err := image.Decode(bytes.NewReader(b))
 	if err != nil && strings.Contains(err.Error(), "non-positive dimension") {

@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
@@ -12,8 +13,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func encodePNG(t testing.TB, img image.Image) []byte {
@@ -273,4 +276,87 @@ func equalF(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// bombPNG is a gray PNG that declares w x h pixels and holds valid deflate
+// data for its first rows only: decoding it allocates the whole image first.
+func bombPNG(t testing.TB, w, h int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	buf.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(typ string, data []byte) {
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], uint32(len(data)))
+		buf.Write(n[:])
+		c := crc32.NewIEEE()
+		c.Write([]byte(typ))
+		c.Write(data)
+		buf.WriteString(typ)
+		buf.Write(data)
+		binary.BigEndian.PutUint32(n[:], c.Sum32())
+		buf.Write(n[:])
+	}
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:4], uint32(w))
+	binary.BigEndian.PutUint32(ihdr[4:8], uint32(h))
+	ihdr[8], ihdr[9] = 8, 0 // 8-bit gray
+	chunk("IHDR", ihdr)
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	_, _ = zw.Write(make([]byte, 8*(w+1))) // 8 rows of zeros
+	_ = zw.Flush()
+	chunk("IDAT", z.Bytes())
+	chunk("IEND", nil)
+	return buf.Bytes()
+}
+
+// TestImageLimitsBeforeDecoding: a small file declaring a huge image is
+// refused from its header, before any pixel memory is allocated; files over
+// the size limit and non-regular files are refused before being read.
+func TestImageLimitsBeforeDecoding(t *testing.T) {
+	b := bombPNG(t, 20000, 20000)
+	if len(b) > 10000 {
+		t.Fatalf("bomb is %d bytes", len(b))
+	}
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	_, err := DecodeImageBytes("bomb.png", b)
+	runtime.ReadMemStats(&m1)
+	if err == nil || !strings.Contains(err.Error(), "bomb.png: png image is 20000x20000 = 400000000 pixels, over the limit of 50000000") {
+		t.Errorf("bomb: %v", err)
+	}
+	if alloc := m1.TotalAlloc - m0.TotalAlloc; alloc > 10<<20 {
+		t.Errorf("refusing the bomb allocated %d bytes", alloc)
+	}
+
+	old := Limits
+	defer func() { Limits = old }()
+	Limits.MaxPixels = 100 * 100
+	if _, err := DecodeImageBytes("big.png", encodePNG(t, image.NewGray(image.Rect(0, 0, 101, 100)))); err == nil || !strings.Contains(err.Error(), "over the limit of 10000") {
+		t.Errorf("101x100 with a 100x100 limit: %v", err)
+	}
+	if _, err := DecodeImageBytes("ok.png", encodePNG(t, image.NewGray(image.Rect(0, 0, 100, 100)))); err != nil {
+		t.Errorf("100x100 with a 100x100 limit: %v", err)
+	}
+
+	Limits = old
+	Limits.MaxBytes = 100
+	p := filepath.Join(t.TempDir(), "large.png")
+	if err := os.WriteFile(p, make([]byte, 101), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DecodeImage(p); err == nil || !strings.Contains(err.Error(), "101 bytes, over the limit of 100") {
+		t.Errorf("101-byte file with a 100-byte limit: %v", err)
+	}
+	Limits = old
+	done := make(chan error, 1)
+	go func() { _, err := DecodeImage("/dev/zero"); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "/dev/zero: not a regular file") {
+			t.Errorf("/dev/zero: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("DecodeImage(/dev/zero) still reading after 5 s")
+	}
 }

@@ -2,7 +2,6 @@ package data
 
 import (
 	"encoding/json"
-	"os"
 	"sort"
 	"strings"
 
@@ -128,9 +127,9 @@ func (v *Vocab) Save(path string) error {
 
 // LoadVocab reads a vocabulary written by Save.
 func LoadVocab(path string) (*Vocab, error) {
-	b, err := os.ReadFile(path)
+	b, err := readRegular(path, 256<<20, "vocabulary")
 	if err != nil {
-		return nil, errors.Wrap(err, "reading vocabulary")
+		return nil, err
 	}
 	var j vocabJSON
 	if err := json.Unmarshal(b, &j); err != nil {

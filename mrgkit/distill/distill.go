@@ -7,6 +7,7 @@ package distill
 import (
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"strings"
 
@@ -51,6 +52,7 @@ type Options struct {
 	Backend   compute.Backend
 	MaxSteps  int
 	Quiet     bool
+	Force     bool // see train.Options.Force
 }
 
 // Distill trains the student(s). With Rounds > 1 the rounds are written to
@@ -61,6 +63,9 @@ func Distill(opts Options) (*train.Summary, error) {
 	}
 	if opts.Rounds > 10 {
 		return nil, errors.Errorf("rounds=%d: at most 10", opts.Rounds)
+	}
+	if opts.Teacher != "" && opts.Out != "" && train.SameRunDir(opts.Teacher, opts.Out) {
+		return nil, errors.Errorf("-out %s is the teacher's run directory: the student needs a directory of its own", opts.Out)
 	}
 	teacher := opts.Teacher
 	var sum *train.Summary
@@ -98,8 +103,8 @@ func distillOnce(opts Options) (*train.Summary, error) {
 	if opts.DataDir == "" {
 		opts.DataDir, opts.ImageRoot = info.DataDir, info.ImageRoot
 	}
-	if opts.Preset == "" {
-		opts.Preset = info.Preset
+	if opts.Preset == "" && !train.HasCheckpoint(filepath.Join(opts.Out, train.CkptDir)) {
+		opts.Preset = info.Preset // a resumed student keeps its own
 	}
 	set := opts.Set
 	// The student inherits the settings it must share with the teacher.
@@ -107,6 +112,9 @@ func distillOnce(opts Options) (*train.Summary, error) {
 		mrgmodel.ParamImageChannels, tc.Channels, mrgmodel.ParamViews, tc.Views, mrgmodel.ParamMaxLen, tc.MaxLen, mrgmodel.ParamNumLabels, tc.NumLabels)
 	full := train.JoinSets(shared, set)
 	prepare := func(store *model.Store, v *data.Vocab) error {
+		if err := Validate(store); err != nil {
+			return err
+		}
 		sc := mrgmodel.ReadConfig(store)
 		if err := compatible(tc, sc, vocab, v); err != nil {
 			return errors.Wrapf(err, "teacher %s and student are incompatible", opts.Teacher)
@@ -116,12 +124,27 @@ func distillOnce(opts Options) (*train.Summary, error) {
 	return train.Train(train.Options{
 		DataDir: opts.DataDir, Dataset: opts.Dataset, ImageRoot: opts.ImageRoot,
 		Preset: opts.Preset, Set: full, Out: opts.Out, Progress: opts.Progress, Backend: opts.Backend,
-		MaxSteps: opts.MaxSteps, Quiet: opts.Quiet, Vocab: vocab, Teacher: opts.Teacher, Kind: "student",
+		MaxSteps: opts.MaxSteps, Quiet: opts.Quiet, Force: opts.Force, Vocab: vocab, Teacher: opts.Teacher, Kind: "student",
 		ExtraParams: Defaults(),
 		Prepare:     prepare,
 		StepGraph:   StepGraph(tc, train.AdamW{}),
 		LossNames:   []string{"lm_loss", "cls_loss", "kd_global", "kd_local"},
 	})
+}
+
+// Validate checks the distillation hyperparameters of a student's store.
+func Validate(store *model.Store) error {
+	r := store.RootScope()
+	t := model.GetParamOr(r, ParamTemperature, 4.0)
+	if !(t > 0) || math.IsInf(t, 0) {
+		return errors.Errorf("%s=%v: must be > 0 and finite", ParamTemperature, t)
+	}
+	for _, k := range []string{ParamGlobalWeight, ParamLocalWeight} {
+		if w := model.GetParamOr(r, k, 0.0); !(w >= 0) || math.IsInf(w, 0) {
+			return errors.Errorf("%s=%v: must be >= 0 and finite", k, w)
+		}
+	}
+	return nil
 }
 
 // compatible checks what the student must share with its teacher.

@@ -155,6 +155,32 @@ func TestDistillTinyEndToEnd(t *testing.T) {
 	if !strings.Contains(string(recs), `"kd_global"`) || !strings.Contains(string(recs), `"kd_local"`) {
 		t.Errorf("student log lacks KD losses:\n%s", recs)
 	}
+	// A student with its own preset resumes without repeating -preset (the
+	// teacher's preset is only the default of a new student).
+	own := filepath.Join(t.TempDir(), "own")
+	if _, err := Distill(Options{Teacher: teacher, Preset: "cpu", Set: "epochs=1;batch_size=4;vocab_threshold=1", Out: own, Backend: be, Quiet: true, MaxSteps: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Distill(Options{Teacher: teacher, Out: own, Backend: be, Quiet: true, MaxSteps: 2}); err != nil {
+		t.Errorf("resuming a student of another preset than its teacher's: %v", err)
+	}
+	// -out is the teacher: refused, the teacher's files untouched.
+	before, _ := os.ReadFile(filepath.Join(teacher, train.RunInfoFile))
+	if _, err := Distill(Options{Teacher: teacher, Out: teacher + "/.", Backend: be, Quiet: true}); err == nil || !strings.Contains(err.Error(), "is the teacher's run directory") {
+		t.Errorf("distill -out TEACHER: %v", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(teacher, train.RunInfoFile)); string(after) != string(before) {
+		t.Errorf("the teacher's run.json changed:\n%s\n%s", before, after)
+	}
+	for _, tc := range []struct{ set, want string }{
+		{"kd_temperature=0", "kd_temperature=0: must be > 0"},
+		{"kd_temperature=-1", "kd_temperature=-1: must be > 0"},
+		{"kd_global_weight=-1", "kd_global_weight=-1: must be >= 0"},
+	} {
+		if _, err := Distill(Options{Teacher: teacher, Set: tc.set, Out: filepath.Join(t.TempDir(), "s"), Backend: be, Quiet: true}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("-set %s: %v, want %q", tc.set, err, tc.want)
+		}
+	}
 	// Incompatible student: a different image size is overridden by the
 	// teacher's, but a different vocabulary is refused.
 	if _, err := Distill(Options{Teacher: filepath.Join(dir, "nope"), Out: filepath.Join(dir, "x"), Backend: be}); err == nil {

@@ -2,6 +2,7 @@ package labeler
 
 import (
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
@@ -168,4 +169,38 @@ func BenchmarkLabelIU590(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(list))*float64(b.N)/b.Elapsed().Seconds(), "reports/s")
+}
+
+// cpuSeconds is the process's user+system CPU time.
+func cpuSeconds(t *testing.T) float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}
+
+// TestLabelLinearInReportLength: a 1 MB report that is one long clause full
+// of mentions (a runaway generation) is labelled in about the time of its
+// length, not its square (it took over 150 s).
+func TestLabelLinearInReportLength(t *testing.T) {
+	unit := "no edema and mild opacity and possible pneumothorax and the heart is enlarged , "
+	small := strings.Repeat(unit, 10_000/len(unit))
+	big := strings.Repeat(unit, 1_000_000/len(unit))
+	c0 := cpuSeconds(t)
+	ls := Label(small)
+	c1 := cpuSeconds(t)
+	lb := Label(big)
+	c2 := cpuSeconds(t)
+	if ls != lb {
+		t.Errorf("labels differ with length: %v vs %v", ls, lb)
+	}
+	if l := Label(big + ". there is a small pleural effusion ."); l[chexpert.PleuralEffusion] != chexpert.Positive {
+		t.Errorf("a sentence after the long one: effusion %v, want positive", l[chexpert.PleuralEffusion])
+	}
+	// 100 times the text: allow 300 times the time (and 3 s), not 10,000.
+	if d := c2 - c1; d > 3 && d > 300*(c1-c0) {
+		t.Errorf("1 MB took %.2f s of CPU, 10 KB %.3f s", d, c1-c0)
+	}
+	t.Logf("10 KB: %.3f s, 1 MB: %.3f s of CPU", c1-c0, c2-c1)
 }

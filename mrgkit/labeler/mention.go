@@ -177,9 +177,10 @@ func isNoChange(toks []string, i int) bool {
 	return j < len(toks) && (toks[j] == "change" || toks[j] == "changes")
 }
 
-// clauseStart returns where the clause holding position i begins.
+// clauseStart returns where the clause holding position i begins, at most
+// maxPre tokens before i.
 func clauseStart(sent []string, i int) int {
-	for k := i - 1; k >= 0; k-- {
+	for k := i - 1; k >= 0 && k >= i-maxPre; k-- {
 		if clauseBreakers[sent[k]] {
 			return k
 		}
@@ -187,12 +188,13 @@ func clauseStart(sent []string, i int) int {
 			return k + 1
 		}
 	}
-	return 0
+	return max(0, i-maxPre)
 }
 
-// clauseEnd returns where the clause holding positions before i ends.
+// clauseEnd returns where the clause holding positions before i ends, at
+// most maxPost tokens after i.
 func clauseEnd(sent []string, i int) int {
-	for k := i; k < len(sent); k++ {
+	for k := i; k < len(sent) && k < i+maxPost; k++ {
 		if clauseBreakers[sent[k]] {
 			return k
 		}
@@ -200,10 +202,17 @@ func clauseEnd(sent []string, i int) int {
 			return k
 		}
 	}
-	return len(sent)
+	return min(len(sent), i+maxPost)
 }
 
-const maxPost = 14
+// The cue windows around a mention: its clause, cut at maxPre tokens before
+// and maxPost after it. The cap keeps labelling linear in report length (a
+// runaway generated report can be one clause of thousands of words); real
+// clauses are far shorter.
+const (
+	maxPre  = 40
+	maxPost = 14
+)
 
 // classify decides a mention's state; ok is false when it gives no label.
 func classify(sent []string, m mention) (chexpert.State, bool) {

@@ -30,6 +30,10 @@ type MeteorOptions struct {
 	NoWordNet bool
 	// FunctionWords replaces DefaultFunctionWords (lower-case tokens).
 	FunctionWords map[string]bool
+	// Capped, when not nil, is incremented once per hypothesis-reference
+	// pair whose alignment hit MeteorMaxCandidates (where the score may
+	// differ from the jar's), so that callers can say so.
+	Capped *int
 }
 
 // Meteor returns the corpus METEOR the coco-caption wrapper reports, computed
@@ -115,6 +119,7 @@ type meteorScorer struct {
 	funcWords map[string]bool
 	stems     map[string]string
 	synSets   map[string][]int32
+	capped    *int
 }
 
 func newMeteorScorer(opt MeteorOptions) (*meteorScorer, error) {
@@ -126,7 +131,7 @@ func newMeteorScorer(opt MeteorOptions) (*meteorScorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &meteorScorer{syn: syn, funcWords: fw, stems: map[string]string{}, synSets: map[string][]int32{}}, nil
+	return &meteorScorer{syn: syn, funcWords: fw, stems: map[string]string{}, synSets: map[string][]int32{}, capped: opt.Capped}, nil
 }
 
 // synonyms is the dictionary the synonym module uses: Synonyms, else
@@ -175,7 +180,10 @@ func (m *meteorScorer) segment(hyp string, refs []string) meteorStats {
 	best := meteorStats{}
 	bestScore := -1.0
 	for _, r := range split {
-		a := m.align(h, meteorNormalize(javaTrim(r)))
+		a, capped := m.align(h, meteorNormalize(javaTrim(r)))
+		if capped && m.capped != nil {
+			*m.capped++
+		}
 		st := statsFromAlignment(a)
 		if s := st.score(); s > bestScore {
 			best, bestScore = st, s

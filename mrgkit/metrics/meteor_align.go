@@ -1,6 +1,9 @@
 package metrics
 
-import "slices"
+import (
+	"slices"
+	"sort"
+)
 
 // Meteor module indices, in the order of the jar's English defaults.
 const (
@@ -18,93 +21,19 @@ var meteorSearchWeights = [numModules]float64{1.0, 0.5, 0.5, 0.5}
 
 const meteorBeam = 40
 
+// MeteorMaxCandidates caps the candidate matches the aligner considers for
+// one reference word in one module (exact, stem, synonym): those whose
+// hypothesis position is nearest the diagonal are kept. The jar considers
+// all of them, which makes its search quadratic to cubic in report length on
+// repetitive text ("heart heart heart ..."); below the cap the alignment is
+// the jar's. Real reports are far below it; MeteorOptions.Capped counts the
+// segments where it applied.
+const MeteorMaxCandidates = 32
+
 type meteorMatch struct {
 	start, length           int // in the reference (line 2)
 	matchStart, matchLength int // in the hypothesis (line 1)
 	module                  int
-}
-
-type partialAlignment struct {
-	matches            []int32 // by reference position: 1 + index into the candidate list, 0 for none
-	matches1, matches2 int
-	all1, all2         int
-	chunks             int
-	idx                int
-	lastMatchEnd       int
-	distance           int
-	used1, used2       []bool
-}
-
-func (p *partialAlignment) clone() *partialAlignment {
-	q := *p
-	q.matches = make([]int32, len(p.matches))
-	copy(q.matches, p.matches)
-	used := make([]bool, len(p.used1)+len(p.used2))
-	copy(used, p.used1)
-	copy(used[len(p.used1):], p.used2)
-	q.used1, q.used2 = used[:len(p.used1):len(p.used1)], used[len(p.used1):]
-	return &q
-}
-
-func (p *partialAlignment) isUsed(m *meteorMatch) bool {
-	for i := 0; i < m.length; i++ {
-		if p.used2[m.start+i] {
-			return true
-		}
-	}
-	for i := 0; i < m.matchLength; i++ {
-		if p.used1[m.matchStart+i] {
-			return true
-		}
-	}
-	return false
-}
-
-func (p *partialAlignment) setUsed(m *meteorMatch) {
-	for i := 0; i < m.length; i++ {
-		p.used2[m.start+i] = true
-	}
-	for i := 0; i < m.matchLength; i++ {
-		p.used1[m.matchStart+i] = true
-	}
-}
-
-// take adds match m to the path's running totals, as the jar's search does.
-func (p *partialAlignment) take(m *meteorMatch) {
-	w := meteorSearchWeights[m.module]
-	p.matches1 = int(float64(p.matches1) + float64(m.matchLength)*w)
-	p.matches2 = int(float64(p.matches2) + float64(m.length)*w)
-	p.all1 += m.matchLength
-	p.all2 += m.length
-	if p.lastMatchEnd != -1 && m.matchStart != p.lastMatchEnd {
-		p.chunks++
-	}
-	p.idx = m.start + m.length
-	p.lastMatchEnd = m.matchStart + m.matchLength
-}
-
-// lessPartial is the jar's PARTIAL_COMPARE_TOTAL: more (weighted) matches,
-// then fewer chunks, then smaller distance.
-func lessPartial(x, y *partialAlignment) bool {
-	if d := (y.matches1 + y.matches2) - (x.matches1 + x.matches2); d != 0 {
-		return d < 0
-	}
-	if x.chunks != y.chunks {
-		return x.chunks < y.chunks
-	}
-	return x.distance < y.distance
-}
-
-func sortPartials(ps []*partialAlignment) {
-	slices.SortStableFunc(ps, func(x, y *partialAlignment) int {
-		switch {
-		case lessPartial(x, y):
-			return -1
-		case lessPartial(y, x):
-			return 1
-		}
-		return 0
-	})
 }
 
 // alignment is the outcome of aligning a hypothesis (1) to a reference (2).
@@ -118,100 +47,191 @@ type alignment struct {
 
 // meteorAlign reproduces Meteor 1.5's Aligner.align: candidate matches from
 // each module in turn, unambiguous ones fixed, then a beam search (width 40)
-// over the reference positions, then chunk counting.
-func (m *meteorScorer) align(w1, w2 []string) alignment {
-	k1, k2 := make([]int32, len(w1)), make([]int32, len(w2))
+// over the reference positions, then chunk counting. Candidates are found
+// through indexes of the hypothesis (linear in the number of matches, not in
+// the product of the lengths) and capped at MeteorMaxCandidates per
+// reference word and module; capped reports whether the cap applied.
+func (m *meteorScorer) align(w1, w2 []string) (a alignment, capped bool) {
+	n1, n2 := len(w1), len(w2)
+	k1, k2 := make([]int32, n1), make([]int32, n2)
 	for i, w := range w1 {
 		k1[i] = javaHash(w)
 	}
 	for i, w := range w2 {
 		k2[i] = javaHash(w)
 	}
-	var all []meteorMatch
-	cand := make([][]int32, len(w2)) // by reference position: indices into all
-	cov1, cov2 := make([]int, len(w1)), make([]int, len(w2))
-	add := func(mod, i, j int) {
-		all = append(all, meteorMatch{start: j, length: 1, matchStart: i, matchLength: 1, module: mod})
-		cand[j] = append(cand[j], int32(len(all)-1))
-		cov1[i]++
-		cov2[j]++
-	}
-	identical := len(w1) == len(w2)
+	identical := n1 == n2
 	for i := range k1 {
 		if identical && k1[i] != k2[i] {
 			identical = false
 		}
 	}
-	// Exact.
-	for j := range k2 {
-		for i := range k1 {
-			if k1[i] == k2[j] {
-				add(modExact, i, j)
-			}
+	var all []meteorMatch
+	cand := make([][]int32, n2) // by reference position: indices into all
+	cov1, cov2 := make([]int, n1), make([]int, n2)
+	add := func(mod int, j int, is []int32) {
+		for _, i := range is {
+			all = append(all, meteorMatch{start: j, length: 1, matchStart: int(i), matchLength: 1, module: mod})
+			cand[j] = append(cand[j], int32(len(all)-1))
 		}
 	}
+	diag := func(j int) int32 {
+		if n2 <= 1 {
+			return 0
+		}
+		return int32(int64(j) * int64(n1-1) / int64(n2-1))
+	}
+	window := func(is []int32, j int) []int32 {
+		if len(is) <= MeteorMaxCandidates {
+			return is
+		}
+		capped = true
+		return nearest(is, diag(j), MeteorMaxCandidates)
+	}
+
+	// Exact.
+	exactPos := map[int32][]int32{}
+	for i, k := range k1 {
+		exactPos[k] = append(exactPos[k], int32(i))
+	}
+	refExact := map[int32]int{}
+	for _, k := range k2 {
+		refExact[k]++
+	}
+	for i, k := range k1 {
+		cov1[i] += refExact[k]
+	}
+	for j, k := range k2 {
+		is := exactPos[k]
+		cov2[j] += len(is)
+		add(modExact, j, window(is, j))
+	}
 	if !identical {
-		// Stem.
-		s1, s2 := make([]int32, len(w1)), make([]int32, len(w2))
+		// Stem: same stem, different word. The hypothesis positions of a
+		// stem are grouped by word (each group ascending).
+		s1, s2 := make([]int32, n1), make([]int32, n2)
 		for i, w := range w1 {
 			s1[i] = javaHash(m.stem(w))
 		}
 		for i, w := range w2 {
 			s2[i] = javaHash(m.stem(w))
 		}
-		for j := range s2 {
-			for i := range s1 {
-				if s1[i] == s2[j] && k1[i] != k2[j] {
-					add(modStem, i, j)
+		type group struct {
+			word int32
+			pos  []int32
+		}
+		groups := map[int32][]group{}
+		for i := range k1 {
+			gs := groups[s1[i]]
+			found := false
+			for g := range gs {
+				if gs[g].word == k1[i] {
+					gs[g].pos = append(gs[g].pos, int32(i))
+					found = true
+					break
 				}
 			}
+			if !found {
+				gs = append(gs, group{word: k1[i], pos: []int32{int32(i)}})
+			}
+			groups[s1[i]] = gs
+		}
+		type pair struct{ s, k int32 }
+		refStem, refPair := map[int32]int{}, map[pair]int{}
+		for j := range k2 {
+			refStem[s2[j]]++
+			refPair[pair{s2[j], k2[j]}]++
+		}
+		for i := range k1 {
+			cov1[i] += refStem[s1[i]] - refPair[pair{s1[i], k1[i]}]
+		}
+		var buf []int32
+		for j := range k2 {
+			buf = buf[:0]
+			total := 0
+			for _, g := range groups[s2[j]] {
+				if g.word == k2[j] {
+					continue
+				}
+				total += len(g.pos)
+				buf = append(buf, window(g.pos, j)...)
+			}
+			if total == 0 {
+				continue
+			}
+			cov2[j] += total
+			slices.Sort(buf)
+			add(modStem, j, window(buf, j))
 		}
 		// Synonym.
 		if m.syn != nil {
-			y1, y2 := make([][]int32, len(w1)), make([][]int32, len(w2))
+			y1, y2 := make([]map[int32]bool, n1), make([]map[int32]bool, n2)
+			synPos := map[int32][]int32{}
 			for i, w := range w1 {
-				y1[i] = m.sets(w)
+				y1[i] = m.syn.sets(w)
+				for id := range y1[i] {
+					synPos[id] = append(synPos[id], int32(i))
+				}
 			}
-			for i, w := range w2 {
-				y2[i] = m.sets(w)
+			refSynPos := map[int32][]int32{}
+			for j, w := range w2 {
+				y2[j] = m.syn.sets(w)
+				for id := range y2[j] {
+					refSynPos[id] = append(refSynPos[id], int32(j))
+				}
 			}
-			for j := range w2 {
-				for i := range w1 {
-					if k1[i] != k2[j] && intersects(y1[i], y2[j]) {
-						add(modSynonym, i, j)
+			// matchesOf lists (ascending, once each) the positions on the
+			// other side sharing a synset with a word of sets ys and a
+			// different hash than k.
+			stamp := make([]int, max(n1, n2))
+			for i := range stamp {
+				stamp[i] = -1
+			}
+			matchesOf := func(self int, ys map[int32]bool, k int32, index map[int32][]int32, keys []int32, out []int32) []int32 {
+				out = out[:0]
+				for id := range ys {
+					for _, o := range index[id] {
+						if stamp[o] != self && keys[o] != k {
+							stamp[o] = self
+							out = append(out, o)
+						}
 					}
 				}
+				slices.Sort(out)
+				return out
+			}
+			for i := range w1 {
+				buf = matchesOf(i, y1[i], k1[i], refSynPos, k2, buf)
+				cov1[i] += len(buf)
+			}
+			for i := range stamp {
+				stamp[i] = -1
+			}
+			for j := range w2 {
+				buf = matchesOf(j, y2[j], k2[j], synPos, k1, buf)
+				cov2[j] += len(buf)
+				add(modSynonym, j, window(buf, j))
 			}
 		}
 		// Paraphrase: no table available (see Meteor's doc comment).
 	}
 
-	start := &partialAlignment{matches: make([]int32, len(w2)), used1: make([]bool, len(w1)), used2: make([]bool, len(w2)), lastMatchEnd: -1}
-	for i := range cand {
-		if len(cand[i]) != 1 {
+	startMatches := make([]int32, n2)
+	used1, used2 := make([]bool, n1), make([]bool, n2)
+	for j := range cand {
+		if cov2[j] != 1 {
 			continue
 		}
-		c := &all[cand[i][0]]
-		overlap := false
-		for j := 0; j < c.length; j++ {
-			if cov2[i+j] != 1 {
-				overlap = true
-			}
-		}
-		for j := 0; j < c.matchLength; j++ {
-			if cov1[c.matchStart+j] != 1 {
-				overlap = true
-			}
-		}
-		if !overlap {
-			start.matches[i] = cand[i][0] + 1
-			start.setUsed(c)
+		c := &all[cand[j][0]]
+		if cov1[c.matchStart] == 1 {
+			startMatches[j] = cand[j][0] + 1
+			used1[c.matchStart], used2[j] = true, true
 		}
 	}
-	best := resolve(all, cand, start)
+	matches := resolve(all, cand, startMatches, newPSet(used1), used2)
 
-	a := alignment{len1: len(w1), len2: len(w2)}
-	isF1, isF2 := make([]bool, len(w1)), make([]bool, len(w2))
+	a = alignment{len1: n1, len2: n2}
+	isF1, isF2 := make([]bool, n1), make([]bool, n2)
 	for i, w := range w1 {
 		if m.funcWords[w] {
 			isF1[i] = true
@@ -224,7 +244,7 @@ func (m *meteorScorer) align(w1, w2 []string) alignment {
 			a.func2++
 		}
 	}
-	for _, ci := range best.matches {
+	for _, ci := range matches {
 		if ci == 0 {
 			continue
 		}
@@ -244,8 +264,28 @@ func (m *meteorScorer) align(w1, w2 []string) alignment {
 			}
 		}
 	}
-	a.chunks = countChunks(all, best.matches)
-	return a
+	a.chunks = countChunks(all, matches)
+	return a, capped
+}
+
+// nearest returns, ascending, the k values of the ascending list is nearest
+// to d (ties to the smaller).
+func nearest(is []int32, d int32, k int) []int32 {
+	hi := sort.Search(len(is), func(x int) bool { return is[x] >= d })
+	lo := hi - 1
+	for hi-lo-1 < k {
+		switch {
+		case lo < 0:
+			hi++
+		case hi >= len(is):
+			lo--
+		case d-is[lo] <= is[hi]-d:
+			lo--
+		default:
+			hi++
+		}
+	}
+	return is[lo+1 : hi]
 }
 
 // intersects reports whether two sorted id lists share an element.
@@ -263,60 +303,266 @@ func intersects(a, b []int32) bool {
 	return false
 }
 
-// resolve is the jar's beam search, including its quirks (the skip path
-// accumulates the distances of the branches taken from it).
-func resolve(all []meteorMatch, cand [][]int32, start *partialAlignment) *partialAlignment {
-	next := []*partialAlignment{start}
-	var paths []*partialAlignment
-	for current := 0; current <= len(cand); current++ {
-		paths = next
-		next = nil
-		sortPartials(paths)
-		for rank := 0; rank < meteorBeam && rank < len(paths); rank++ {
-			path := paths[rank]
-			if current == len(cand) {
-				if path.lastMatchEnd != -1 {
-					path.chunks++
-				}
-				next = append(next, path)
-				continue
+// pset is a persistent set of hypothesis positions: sets share the leaves
+// they have in common, so adding one position copies one leaf and the
+// (short) list of leaves, not the whole set.
+type pset []*psetLeaf
+
+type psetLeaf [16]uint64 // 1024 positions
+
+func newPSet(used []bool) pset {
+	s := make(pset, (len(used)+1023)/1024)
+	for i, u := range used {
+		if u {
+			if s[i>>10] == nil {
+				s[i>>10] = &psetLeaf{}
 			}
-			if path.used2[current] {
+			s[i>>10][(i>>6)&15] |= 1 << (i & 63)
+		}
+	}
+	return s
+}
+
+func (s pset) has(i int) bool {
+	l := s[i>>10]
+	return l != nil && l[(i>>6)&15]&(1<<(i&63)) != 0
+}
+
+func (s pset) with(i int) pset {
+	t := make(pset, len(s))
+	copy(t, s)
+	var l psetLeaf
+	if s[i>>10] != nil {
+		l = *s[i>>10]
+	}
+	l[(i>>6)&15] |= 1 << (i & 63)
+	t[i>>10] = &l
+	return t
+}
+
+// choice is one match a search path took, in a list newest first.
+type choice struct {
+	pos  int   // reference position
+	ci   int32 // index into the candidate list
+	prev *choice
+}
+
+// beamPath is a partial alignment of the jar's search. Its matches are the
+// fixed ones plus its choices; its used hypothesis positions a pset; the
+// reference positions it uses beyond the current one are the fixed ones.
+type beamPath struct {
+	choices            *choice
+	used1              pset
+	matches1, matches2 int
+	chunks             int
+	idx                int
+	lastMatchEnd       int
+	distance           int
+}
+
+// beamKey is what the jar's comparator looks at.
+type beamKey struct{ matches, chunks, distance int }
+
+// better is the jar's PARTIAL_COMPARE_TOTAL: more (weighted) matches, then
+// fewer chunks, then smaller distance.
+func (x beamKey) better(y beamKey) bool {
+	if x.matches != y.matches {
+		return x.matches > y.matches
+	}
+	if x.chunks != y.chunks {
+		return x.chunks < y.chunks
+	}
+	return x.distance < y.distance
+}
+
+func (p *beamPath) key() beamKey {
+	return beamKey{p.matches1 + p.matches2, p.chunks, p.distance}
+}
+
+// take adds match m to the path's running totals, as the jar's search does.
+func (p *beamPath) take(m *meteorMatch) {
+	w := meteorSearchWeights[m.module]
+	p.matches1 = int(float64(p.matches1) + float64(m.matchLength)*w)
+	p.matches2 = int(float64(p.matches2) + float64(m.length)*w)
+	if p.lastMatchEnd != -1 && m.matchStart != p.lastMatchEnd {
+		p.chunks++
+	}
+	p.idx = m.start + m.length
+	p.lastMatchEnd = m.matchStart + m.matchLength
+}
+
+// successor is a path of the next beam, not built yet: either a path of
+// the current beam going on (self) or a branch of parent taking match ci,
+// with the branch's totals.
+type successor struct {
+	key                beamKey
+	self, parent       *beamPath
+	ci                 int32
+	matches1, matches2 int
+	order              int
+}
+
+// worse orders successors as the jar's stable sort does: by key, then by
+// the order they were made in.
+func (s *successor) worse(t *successor) bool {
+	if t.key.better(s.key) {
+		return true
+	}
+	if s.key.better(t.key) {
+		return false
+	}
+	return s.order > t.order
+}
+
+// topK keeps the meteorBeam best successors (a max-heap on worse, so the
+// worst kept is at the root).
+type topK struct{ h []successor }
+
+func (t *topK) offer(s successor) {
+	if len(t.h) == meteorBeam {
+		if !s.key.better(t.h[0].key) { // a tie loses: s was made later
+			return
+		}
+		t.h[0] = s
+		t.down(0)
+		return
+	}
+	t.h = append(t.h, s)
+	for i := len(t.h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !t.h[p].worse(&t.h[i]) {
+			t.h[i], t.h[p] = t.h[p], t.h[i]
+			i = p
+			continue
+		}
+		break
+	}
+}
+
+func (t *topK) down(i int) {
+	n := len(t.h)
+	for {
+		l, r, w := 2*i+1, 2*i+2, i
+		if l < n && t.h[l].worse(&t.h[w]) {
+			w = l
+		}
+		if r < n && t.h[r].worse(&t.h[w]) {
+			w = r
+		}
+		if w == i {
+			return
+		}
+		t.h[i], t.h[w] = t.h[w], t.h[i]
+		i = w
+	}
+}
+
+// resolve is the jar's beam search, including its quirks (the skip path
+// accumulates the distances of the branches taken from it). Only the
+// meteorBeam best successors of each step are built, and building one costs
+// a leaf of its pset, not a copy of the whole alignment. It returns the best
+// alignment's match of each reference position (1 + candidate index, 0 for
+// none).
+func resolve(all []meteorMatch, cand [][]int32, fixed []int32, used1 pset, used2 []bool) []int32 {
+	paths := []*beamPath{{used1: used1, lastMatchEnd: -1}}
+	var next topK
+	order := 0
+	for current := 0; current < len(cand); current++ {
+		next.h = next.h[:0]
+		for _, path := range paths {
+			if used2[current] {
 				if current < path.idx {
-					next = append(next, path)
-				} else if mi := path.matches[path.idx]; mi != 0 {
+					next.offer(successor{key: path.key(), self: path, order: order})
+					order++
+				} else if mi := matchAt(path, fixed, path.idx); mi != 0 {
 					m := &all[mi-1]
 					path.take(m)
 					path.distance += absInt(m.start - m.matchStart)
-					next = append(next, path)
+					next.offer(successor{key: path.key(), self: path, order: order})
+					order++
 				}
 				continue
 			}
 			for _, ci := range cand[current] {
 				m := &all[ci]
-				if path.isUsed(m) {
+				if path.used1.has(m.matchStart) {
 					continue
 				}
-				np := path.clone()
-				np.setUsed(m)
-				np.matches[current] = ci + 1
-				np.take(m)
+				// The branch's totals, as take would make them.
+				w := meteorSearchWeights[m.module]
+				m1 := int(float64(path.matches1) + float64(m.matchLength)*w)
+				m2 := int(float64(path.matches2) + float64(m.length)*w)
+				chunks := path.chunks
+				if path.lastMatchEnd != -1 && m.matchStart != path.lastMatchEnd {
+					chunks++
+				}
+				next.offer(successor{key: beamKey{m1 + m2, chunks, path.distance}, parent: path, ci: ci, matches1: m1, matches2: m2, order: order})
 				path.distance += absInt(m.start - m.matchStart)
-				next = append(next, np)
+				order++
 			}
 			if path.lastMatchEnd != -1 {
 				path.chunks++
 				path.lastMatchEnd = -1
 			}
 			path.idx++
-			next = append(next, path)
+			next.offer(successor{key: path.key(), self: path, order: order})
+			order++
 		}
-		if len(next) == 0 {
-			next = append(next, paths[0])
+		if len(next.h) == 0 {
+			paths = paths[:1] // the jar keeps the best path of this step
+			continue
+		}
+		slices.SortFunc(next.h, func(a, b successor) int {
+			if a.worse(&b) {
+				return 1
+			}
+			if b.worse(&a) {
+				return -1
+			}
+			return 0
+		})
+		np := make([]*beamPath, len(next.h))
+		for i := range next.h {
+			s := &next.h[i]
+			if s.self != nil {
+				np[i] = s.self
+				continue
+			}
+			m := &all[s.ci]
+			b := beamPath{choices: &choice{pos: current, ci: s.ci, prev: s.parent.choices}, used1: s.parent.used1.with(m.matchStart),
+				matches1: s.matches1, matches2: s.matches2, chunks: s.key.chunks, distance: s.key.distance,
+				idx: m.start + m.length, lastMatchEnd: m.matchStart + m.matchLength}
+			np[i] = &b
+		}
+		paths = np
+	}
+	for _, path := range paths {
+		if path.lastMatchEnd != -1 {
+			path.chunks++
 		}
 	}
-	sortPartials(next)
-	return next[0]
+	best := paths[0]
+	for _, p := range paths[1:] {
+		if p.key().better(best.key()) {
+			best = p
+		}
+	}
+	out := append([]int32(nil), fixed...)
+	for c := best.choices; c != nil; c = c.prev {
+		out[c.pos] = c.ci + 1
+	}
+	return out
+}
+
+// matchAt is the match of reference position pos on path: its own choice or
+// a fixed one.
+func matchAt(p *beamPath, fixed []int32, pos int) int32 {
+	for c := p.choices; c != nil && c.pos >= pos; c = c.prev {
+		if c.pos == pos {
+			return c.ci + 1
+		}
+	}
+	return fixed[pos]
 }
 
 func countChunks(all []meteorMatch, matches []int32) int {

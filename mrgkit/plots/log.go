@@ -68,6 +68,9 @@ func ParseLog(name string, data []byte) ([]LogRecord, error) {
 			default:
 				var f float64
 				if err := json.Unmarshal(v, &f); err != nil {
+					if t := bytes.TrimSpace(v); len(t) > 0 && (t[0] == '-' || t[0] >= '0' && t[0] <= '9') {
+						return nil, errors.Errorf("plots: %s:%d: field %q is %s, not a finite number", name, lineNo, k, abbrev(t))
+					}
 					continue // not a number: ignore (tolerant of unknown fields)
 				}
 				switch k {
@@ -83,6 +86,13 @@ func ParseLog(name string, data []byte) ([]LogRecord, error) {
 		recs = append(recs, rec)
 	}
 	return recs, nil
+}
+
+func abbrev(b []byte) string {
+	if len(b) > 30 {
+		return string(b[:30]) + "..."
+	}
+	return string(b)
 }
 
 // Loss components plotted by LossCurves, in legend order, when present.

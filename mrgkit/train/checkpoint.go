@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
@@ -39,11 +41,14 @@ func SaveCheckpoint(store *model.Store, dir string, state *State) error {
 		return errors.Wrapf(err, "creating temporary checkpoint directory in %s", parent)
 	}
 	defer os.RemoveAll(tmp)
-	clone, err := store.Clone()
+	// MkdirTemp makes 0700: a checkpoint is as readable as the run directory.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return errors.Wrapf(err, "preparing checkpoint in %s", tmp)
+	}
+	clone, err := sortedClone(store)
 	if err != nil {
 		return errors.Wrap(err, "copying model state for the checkpoint")
 	}
-	clone.SetLoader(nil)
 	h, err := checkpoint.Build(clone).Dir(tmp).Keep(1).Done()
 	if err != nil {
 		return errors.Wrapf(err, "preparing checkpoint in %s", tmp)
@@ -63,6 +68,11 @@ func SaveCheckpoint(store *model.Store, dir string, state *State) error {
 	if err := syncDir(tmp); err != nil {
 		return err
 	}
+	unlock, err := lockCheckpoints(parent, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	old := dir + ".old"
 	_ = os.RemoveAll(old)
 	if _, err := os.Stat(dir); err == nil {
@@ -75,6 +85,28 @@ func SaveCheckpoint(store *model.Store, dir string, state *State) error {
 	}
 	_ = os.RemoveAll(old)
 	return nil
+}
+
+// sortedClone copies the store's hyperparameters and variables into a new
+// store whose variables are in path order: GoMLX writes a checkpoint's
+// variables in the store's creation order, and a store loaded from a
+// checkpoint creates them in map order, so without sorting the .bin of a
+// resumed run differs byte-wise from the uninterrupted run's.
+func sortedClone(store *model.Store) (*model.Store, error) {
+	out := model.NewStore()
+	for p, v := range store.IterParams() {
+		scope, key := model.SplitPath(p)
+		out.Scope(scope).SetParam(key, v)
+	}
+	vars := slices.Collect(store.IterVariables())
+	slices.SortFunc(vars, func(a, b *model.Variable) int { return strings.Compare(a.Path(), b.Path()) })
+	for _, v := range vars {
+		if _, err := v.CloneToStore(out); err != nil {
+			return nil, errors.Wrapf(err, "copying variable %s", v.Path())
+		}
+	}
+	out.SetLoader(nil)
+	return out, nil
 }
 
 // syncDir fsyncs every file in dir and dir itself.
@@ -127,6 +159,11 @@ func LoadCheckpoint(dir string) (store *model.Store, state *State, err error) {
 			err = errors.Errorf("checkpoint %s is corrupted: %v", dir, r)
 		}
 	}()
+	unlock, err := lockCheckpoints(filepath.Dir(dir), false)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unlock()
 	d, ok := checkpointDir(dir)
 	if !ok {
 		return nil, nil, errors.Errorf("no checkpoint in %s (missing %s)", dir, stateFile)

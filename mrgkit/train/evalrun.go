@@ -40,8 +40,14 @@ func EvaluateRun(runDir string, opts EvalOptions) (*eval.Result, error) {
 	if opts.Split == "" {
 		opts.Split = "test"
 	}
+	if opts.Decode == (mrgmodel.DecodeOptions{}) { // unset: the reference settings; -beam 0 is refused by Validate
+		opts.Decode = mrgmodel.DefaultDecodeOptions()
+	}
 	store, vocab, info, err := LoadRun(runDir)
 	if err != nil {
+		return nil, err
+	}
+	if err := opts.Decode.Validate(mrgmodel.ReadConfig(store)); err != nil {
 		return nil, err
 	}
 	dataDir, imageRoot := info.DataDir, info.ImageRoot
@@ -121,6 +127,9 @@ func GenerateStudy(runDir string, images []string, dec mrgmodel.DecodeOptions, b
 		return nil, err
 	}
 	c := mrgmodel.ReadConfig(store)
+	if err := dec.Validate(c); err != nil {
+		return nil, err
+	}
 	if len(images) > c.Views {
 		return nil, errors.Errorf("the model reads %d view(s) but %d images were given", c.Views, len(images))
 	}

@@ -5,12 +5,15 @@
 package train
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
+	"github.com/mrgkit/mrgkit/mrgkit/metrics"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 )
 
@@ -91,15 +94,32 @@ func Configure(store *model.Store, preset, set string) error {
 	return validate(store)
 }
 
+// MaxLR is the largest learning rate validate accepts: AdamW steps are
+// about lr per weight, so anything larger diverges at the first step.
+const MaxLR = 10.0
+
 func validate(store *model.Store) error {
 	r := store.RootScope()
+	lr := model.GetParamOr(r, ParamLR, 1e-3)
+	minLR := model.GetParamOr(r, ParamMinLR, 0.0)
+	if err := CheckSelectMetric(model.GetParamOr(r, ParamSelectMetric, "BLEU_4")); err != nil {
+		return err
+	}
 	switch {
 	case model.GetParamOr(r, ParamBatchSize, 16) < 1:
 		return errors.Errorf("%s must be >= 1", ParamBatchSize)
 	case model.GetParamOr(r, ParamEpochs, 1) < 1:
 		return errors.Errorf("%s must be >= 1", ParamEpochs)
-	case model.GetParamOr(r, ParamLR, 1e-3) <= 0:
-		return errors.Errorf("%s must be > 0", ParamLR)
+	case !(lr > 0 && lr <= MaxLR): // also refuses NaN
+		return errors.Errorf("%s=%v: must be in (0, %g]", ParamLR, lr, MaxLR)
+	case !(minLR >= 0 && minLR <= lr):
+		return errors.Errorf("%s=%v: must be in [0, %s=%v]", ParamMinLR, minLR, ParamLR, lr)
+	case model.GetParamOr(r, ParamCheckpointEvery, 0) < 0:
+		return errors.Errorf("%s=%d: must be >= 0 (0: at epoch ends only)", ParamCheckpointEvery, model.GetParamOr(r, ParamCheckpointEvery, 0))
+	case model.GetParamOr(r, ParamValLimit, 0) < 0:
+		return errors.Errorf("%s=%d: must be >= 0 (0: every validation batch)", ParamValLimit, model.GetParamOr(r, ParamValLimit, 0))
+	case model.GetParamOr(r, ParamMinGenLen, 0) < 0:
+		return errors.Errorf("%s must be >= 0", ParamMinGenLen)
 	case model.GetParamOr(r, ParamValBeam, 1) < 1:
 		return errors.Errorf("%s must be >= 1", ParamValBeam)
 	case model.GetParamOr(r, ParamWarmupSteps, 0) < 0:
@@ -146,4 +166,23 @@ func JoinSets(sets ...string) string {
 		}
 	}
 	return strings.Join(parts, ";")
+}
+
+// CheckSelectMetric checks a selection expression (see SelectionScore)
+// before any training: every key must be a per-epoch validation metric.
+func CheckSelectMetric(expr string) error {
+	known := map[string]float64{}
+	for _, k := range metrics.ScoreKeys {
+		if k != "METEOR" { // per-epoch validation skips METEOR
+			known[k] = 0
+		}
+	}
+	for k := range eval.Flatten(nil, metrics.CE{}) {
+		known[k] = 0
+	}
+	if _, err := SelectionScore(known, expr); err != nil {
+		names := slices.Sorted(maps.Keys(known))
+		return errors.Errorf("%v (known: %s)", err, strings.Join(names, ", "))
+	}
+	return nil
 }

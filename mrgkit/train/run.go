@@ -41,15 +41,18 @@ type StepGraphFn func(scope *model.Scope, images, tokens, labels *Node) []*Node
 // Options configures Train.
 type Options struct {
 	DataDir   string // holds annotation.json
-	Dataset   string // toycxr, iu_xray or mimic_cxr (report cleaner and vocabulary defaults)
+	Dataset   string // toycxr, iu_xray or mimic_cxr (report cleaner and vocabulary defaults); "": toycxr, or the resumed run's
 	ImageRoot string // default DataDir/images
-	Preset    string // model/training preset (ignored on resume)
-	Set       string // "-set" overrides (ignored on resume)
+	Preset    string // model/training preset ("": cpu; on resume: must be the run's or "")
+	Set       string // "-set" overrides (on resume: only ResumableParams may change)
 	Out       string // run directory
 	Progress  io.Writer
 	Backend   compute.Backend // nil: backend.Shared()
 	MaxSteps  int             // stop (after checkpointing) once this many global steps are done; 0: full run
 	Quiet     bool            // no per-step progress line
+	// Force starts a new run in a non-empty Out that holds no run of this
+	// kind to resume, replacing the kit's files there (never others).
+	Force bool
 
 	// Hooks for phase 2 (package distill).
 	Prepare     func(store *model.Store, vocab *data.Vocab) error // after configuration, before compiling
@@ -186,17 +189,37 @@ func Train(opts Options) (sum *Summary, err error) {
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}
-	if opts.Dataset == "" {
-		opts.Dataset = "toycxr"
-	}
 	be := opts.Backend
 	if be == nil {
 		if be, err = backend.Shared(); err != nil {
 			return nil, err
 		}
 	}
+	if opts.Kind == "" {
+		opts.Kind = "teacher"
+	}
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return nil, errors.Wrapf(err, "creating run directory")
+	}
+	lock, err := LockRun(opts.Out)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	rd, err := prepareRunDir(opts.Out, opts.Kind, opts.Force)
+	if err != nil {
+		return nil, err
+	}
+	if rd.resume && rd.info != nil && opts.ImageRoot == "" && rd.info.ImageRoot != "" &&
+		(opts.DataDir == "" || rd.info.DataDir == "" || sameDir(opts.DataDir, ResolveRunPath(opts.Out, rd.info.DataDir))) {
+		opts.ImageRoot = ResolveRunPath(opts.Out, rd.info.ImageRoot) // a resumed run keeps its images
+	}
+	if opts.Dataset == "" { // a resumed run keeps its own, a new one is toycxr
+		if rd.resume && rd.info != nil && rd.info.Dataset != "" {
+			opts.Dataset = rd.info.Dataset
+		} else {
+			opts.Dataset = "toycxr"
+		}
 	}
 
 	// Configure or resume.
@@ -204,16 +227,28 @@ func Train(opts Options) (sum *Summary, err error) {
 	var state *State
 	var vocab *data.Vocab
 	ckpt := filepath.Join(opts.Out, CkptDir)
-	resuming := HasCheckpoint(ckpt)
+	resuming := rd.resume
+	runSet := opts.Set
 	if resuming {
 		store, state, err = LoadCheckpoint(ckpt)
 		if err != nil {
 			return nil, err
 		}
+		applied, err := applyResume(store, rd.info, opts)
+		if err != nil {
+			return nil, err
+		}
+		runSet = applied
+		if rd.info != nil {
+			runSet = JoinSets(rd.info.Set, applied)
+		}
 		if vocab, err = data.LoadVocab(filepath.Join(opts.Out, VocabFile)); err != nil {
 			return nil, errors.Wrap(err, "resuming: reading the run's vocabulary")
 		}
 		fmt.Fprintf(opts.Progress, "resuming %s from step %d (epoch %d, batch %d)\n", opts.Out, state.Step, state.Epoch, state.Batch)
+		if applied != "" {
+			fmt.Fprintf(opts.Progress, "resuming with %s\n", applied)
+		}
 	} else {
 		store = model.NewStore()
 		if opts.Preset == "" {
@@ -252,11 +287,8 @@ func Train(opts Options) (sum *Summary, err error) {
 	if c.VocabSize != d.Vocab.Size() {
 		return nil, errors.Errorf("run vocabulary has %d words but the model was built for %d", d.Vocab.Size(), c.VocabSize)
 	}
-	info := RunInfo{Kind: opts.Kind, DataDir: opts.DataDir, Dataset: opts.Dataset, ImageRoot: d.ImageRoot,
-		Preset: model.GetParamOr(root, mrgmodel.ParamPreset, ""), Set: opts.Set, Backend: be.Name(), Teacher: opts.Teacher}
-	if info.Kind == "" {
-		info.Kind = "teacher"
-	}
+	info := RunInfo{Kind: opts.Kind, DataDir: absPath(opts.DataDir), Dataset: opts.Dataset, ImageRoot: absPath(d.ImageRoot),
+		Preset: model.GetParamOr(root, mrgmodel.ParamPreset, ""), Set: runSet, Backend: be.Name(), Teacher: absPath(opts.Teacher)}
 	if err := WriteJSONAtomic(filepath.Join(opts.Out, RunInfoFile), info); err != nil {
 		return nil, err
 	}
@@ -310,7 +342,7 @@ func Train(opts Options) (sum *Summary, err error) {
 		}
 	}
 
-	logW, err := openLog(filepath.Join(opts.Out, LogFile), state.LogOffset)
+	logW, err := openLogAt(filepath.Join(opts.Out, LogFile), state.LogOffset, opts.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -359,8 +391,7 @@ func Train(opts Options) (sum *Summary, err error) {
 			dt := time.Since(t0).Seconds()
 			stepTimes = append(stepTimes, dt)
 			if math.IsNaN(vals[0]) || math.IsInf(vals[0], 0) {
-				return nil, errors.Errorf("loss is %v at step %d (epoch %d): training stopped; the last good checkpoint is %s (step %d) — lower lr (-set lr=...) and resume",
-					vals[0], state.Step+1, state.Epoch, ckpt, lastCkptStep(ckpt))
+				return nil, nanError(vals[0], state, ckpt, model.GetParamOr(root, ParamLR, 0.0))
 			}
 			bi++
 			state.Batch = bi
@@ -521,18 +552,21 @@ func setCooccurrence(store *model.Store, entries []data.Entry) error {
 	return err
 }
 
-func lastCkptStep(dir string) int {
+// lastCkptStep returns the step of the checkpoint in dir, if it has a readable one.
+func lastCkptStep(dir string) (int, bool) {
 	d, ok := checkpointDir(dir)
 	if !ok {
-		return 0
+		return 0, false
 	}
 	b, err := os.ReadFile(filepath.Join(d, stateFile))
 	if err != nil {
-		return 0
+		return 0, false
 	}
 	var s State
-	_ = json.Unmarshal(b, &s)
-	return s.Step
+	if json.Unmarshal(b, &s) != nil {
+		return 0, false
+	}
+	return s.Step, true
 }
 
 func toFloat(v any) float64 {
@@ -640,6 +674,13 @@ func WriteJSONAtomic(path string, v any) error {
 
 // LoadRun loads a run's best (or latest) checkpoint for inference.
 func LoadRun(dir string) (*model.Store, *data.Vocab, *RunInfo, error) {
+	// Shared checkpoint lock: a trainer never swaps a checkpoint in while
+	// this reads one.
+	unlock, err := lockCheckpoints(dir, false)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer unlock()
 	ck := filepath.Join(dir, BestDir)
 	if !HasCheckpoint(ck) {
 		ck = filepath.Join(dir, CkptDir)
@@ -660,8 +701,15 @@ func LoadRun(dir string) (*model.Store, *data.Vocab, *RunInfo, error) {
 		if err := json.Unmarshal(b, &info); err != nil {
 			return nil, nil, nil, errors.Wrapf(err, "%s/%s is corrupted", dir, RunInfoFile)
 		}
+		info.DataDir = ResolveRunPath(dir, info.DataDir)
+		info.ImageRoot = ResolveRunPath(dir, info.ImageRoot)
+		info.Teacher = ResolveRunPath(dir, info.Teacher)
 	}
 	c := mrgmodel.ReadConfig(store)
+	if c.VocabSize != vocab.Size() {
+		return nil, nil, nil, errors.Errorf("%s has %d words but the checkpoint %s was trained with %d (%s): the vocabulary does not belong to this run",
+			filepath.Join(dir, VocabFile), vocab.Size(), ck, c.VocabSize, mrgmodel.ParamVocabSize)
+	}
 	if c.UsePrompts && len(state.BaseProb) == c.NumLabels {
 		if err := setBaseProb(store, state.BaseProb); err != nil {
 			return nil, nil, nil, err
@@ -680,6 +728,11 @@ const EncoderPrefix = "/" + mrgmodel.ScopeName + "/encoder/"
 // converted from another framework under the same variable names.
 func InitEncoder(store *model.Store, dir string) (int, error) {
 	src := model.NewStore()
+	unlock, err := lockCheckpoints(filepath.Dir(dir), false)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	if _, err := checkpoint.Load(src).Dir(dir).Immediate().Done(); err != nil {
 		return 0, errors.Wrapf(err, "reading encoder weights from %s", dir)
 	}

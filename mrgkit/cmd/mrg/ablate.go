@@ -16,6 +16,7 @@ func init() {
 
 func runAblate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("ablate", stderr)
+	imageLimitFlags(fs)
 	dataDir := fs.String("data", "", "dataset directory (required)")
 	dataset := fs.String("dataset", "toycxr", "dataset flavour: toycxr, iu_xray or mimic_cxr")
 	images := fs.String("images", "", "image root (default DATA/images)")

@@ -217,6 +217,7 @@ func dataVocab(args []string, stdout, stderr io.Writer) error {
 
 func dataCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("data check", stderr)
+	imageLimitFlags(fs)
 	annPath := fs.String("ann", "", "annotation.json (required)")
 	images := fs.String("images", "", "image root directory (required)")
 	if err := dataParseFlags(fs, args); err != nil {

@@ -13,6 +13,7 @@ func init() {
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", stderr)
+	imageLimitFlags(fs)
 	quick := fs.Bool("quick", false, "a small version that finishes in seconds (tests)")
 	dataDir := fs.String("data", "", "synthetic dataset directory (generated if absent; default data/toycxr)")
 	out := fs.String("out", "", "runs directory (default runs/demo)")

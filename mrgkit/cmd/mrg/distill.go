@@ -14,6 +14,7 @@ func init() {
 
 func runDistill(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("distill", stderr)
+	imageLimitFlags(fs)
 	teacher := fs.String("teacher", "", "teacher run directory (required)")
 	dataDir := fs.String("data", "", "dataset directory (default: the teacher's)")
 	dataset := fs.String("dataset", "", "dataset flavour (default: the teacher's)")
@@ -21,6 +22,7 @@ func runDistill(args []string, stdout, stderr io.Writer) error {
 	preset := fs.String("preset", "", "student preset (default: the teacher's)")
 	set := fs.String("set", "", `hyperparameters, e.g. "kd_adaptive=true;kd_temperature=4;d_model=64"`)
 	out := fs.String("out", "", "student run directory (required; an existing run is resumed)")
+	force := fs.Bool("force", false, "start a new student in a non-empty -out that holds no student run to resume (replaces the kit's files there, keeps others)")
 	rounds := fs.Int("rounds", 1, "iterative distillation rounds (each student teaches the next)")
 	maxSteps := fs.Int("max-steps", 0, "stop after this many global steps (checkpointed)")
 	if err := fs.Parse(args); err != nil {
@@ -34,6 +36,6 @@ func runDistill(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr, backend.Describe())
 	_, err := distill.Distill(distill.Options{Teacher: *teacher, DataDir: *dataDir, Dataset: *dataset, ImageRoot: *images,
-		Preset: *preset, Set: *set, Out: *out, Rounds: *rounds, Progress: stderr, MaxSteps: *maxSteps})
+		Preset: *preset, Set: *set, Out: *out, Rounds: *rounds, Progress: stderr, MaxSteps: *maxSteps, Force: *force})
 	return err
 }

@@ -53,6 +53,9 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if len(paths) == 0 {
+			return fmt.Errorf("%s: nothing to plot: no finite loss, learning rate or metric values (NaN or infinite values are not drawn)", logPath)
+		}
 	}
 	if *results != "" {
 		if st, err := os.Stat(*results); err == nil && st.IsDir() {

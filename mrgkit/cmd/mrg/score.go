@@ -73,9 +73,15 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stderr, "METEOR modules: %s\n", metrics.MeteorModules(opt))
+	capped := 0
+	opt.Capped = &capped
 	s, err := metrics.ScoreWith(gts, res, opt)
 	if err != nil {
 		return err
+	}
+	if capped > 0 {
+		fmt.Fprintf(stderr, "mrg score: note: METEOR's aligner considered at most %d candidate matches per word and module in %d hypothesis-reference pair(s) (repetitive text); METEOR there may differ from Meteor 1.5's\n",
+			metrics.MeteorMaxCandidates, capped)
 	}
 	return writeJSON(stdout, s)
 }

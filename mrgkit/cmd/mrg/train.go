@@ -22,12 +22,14 @@ func init() {
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train", stderr)
+	imageLimitFlags(fs)
 	dataDir := fs.String("data", "", "dataset directory with annotation.json (required)")
-	dataset := fs.String("dataset", "toycxr", "dataset flavour: toycxr, iu_xray or mimic_cxr")
+	dataset := fs.String("dataset", "", "dataset flavour: toycxr, iu_xray or mimic_cxr (default toycxr; a resumed run keeps its own)")
 	images := fs.String("images", "", "image root (default DATA/images)")
-	preset := fs.String("preset", "cpu", "preset: "+strings.Join(mrgmodel.PresetNames(), ", "))
+	preset := fs.String("preset", "", "preset: "+strings.Join(mrgmodel.PresetNames(), ", ")+" (default cpu; a resumed run keeps its own)")
 	set := fs.String("set", "", `hyperparameters, "key=value;key2=value2" (see -params)`)
 	out := fs.String("out", "", "run directory (required; an existing run is resumed)")
+	force := fs.Bool("force", false, "start a new run in a non-empty -out that holds no run to resume (replaces the kit's files there, keeps others)")
 	maxSteps := fs.Int("max-steps", 0, "stop after this many global steps (checkpointed; rerun to resume)")
 	initEnc := fs.String("init-encoder", "", "GoMLX checkpoint directory whose /model/encoder/ weights initialise the encoder (e.g. converted ImageNet weights)")
 	params := fs.Bool("params", false, "list every hyperparameter of the preset with its default and exit")
@@ -35,6 +37,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *params {
+		if *preset == "" {
+			*preset = "cpu"
+		}
 		return printParams(stdout, *preset)
 	}
 	if *dataDir == "" || *out == "" {
@@ -42,7 +47,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr, backend.Describe())
 	_, err := train.Train(train.Options{DataDir: *dataDir, Dataset: *dataset, ImageRoot: *images, Preset: *preset,
-		Set: *set, Out: *out, Progress: stderr, MaxSteps: *maxSteps, InitEncoder: *initEnc})
+		Set: *set, Out: *out, Progress: stderr, MaxSteps: *maxSteps, InitEncoder: *initEnc, Force: *force})
 	return err
 }
 
@@ -80,6 +85,7 @@ func decodeFlags(fs interface {
 
 func runEval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval", stderr)
+	imageLimitFlags(fs)
 	run := fs.String("run", "", "run directory (required)")
 	split := fs.String("split", "test", "split: train, val or test")
 	dataDir := fs.String("data", "", "dataset directory (default: the run's)")
@@ -112,6 +118,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 
 func runGenerate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("generate", stderr)
+	imageLimitFlags(fs)
 	run := fs.String("run", "", "run directory (required)")
 	var imgs multiFlag
 	fs.Var(&imgs, "image", "image file (PNG or JPEG); give twice for frontal and lateral")
