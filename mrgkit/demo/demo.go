@@ -130,10 +130,16 @@ func Run(opts Options) (*Summary, error) {
 
 	// 4. Test evaluation and baselines.
 	t0 = time.Now()
-	fmt.Fprintf(p, "[4/5] evaluating on the test split (beam %d, length penalty %g, no-repeat %d-grams), with the branch's prompts and with the true labels as prompts (oracle)\n",
+	fmt.Fprintf(p, "[4/5] evaluating on the test split (beam %d, length penalty %g, no-repeat %d-grams), with the branch's prompts and, for the teacher, with the true labels as prompts (oracle; `mrg eval -prompts truth` for any run)\n",
 		decode.Beam, decode.LengthPenalty, decode.NoRepeatNgram)
-	for _, r := range []struct{ name, dir string }{{"teacher", teacher}, {"student (adaptive KD)", student}} {
+	for _, r := range []struct {
+		name, dir string
+		oracle    bool
+	}{{"teacher", teacher, true}, {"student (adaptive KD)", student, false}} {
 		for _, prompts := range []string{eval.PromptsPredicted, eval.PromptsTruth} {
+			if prompts == eval.PromptsTruth && !r.oracle {
+				continue
+			}
 			res, err := train.EvaluateRun(r.dir, train.EvalOptions{Split: "test", Decode: decode, Backend: be, Progress: p, Prompts: prompts})
 			if err != nil {
 				return nil, errors.Wrapf(err, "evaluating %s", r.name)
