@@ -75,8 +75,51 @@ func batchNorm(scope *model.Scope, x *Node) *Node {
 // Stride-1 convolutions train on every CPU backend (ONNX Runtime cannot
 // differentiate strided ones).
 func conv(scope *model.Scope, x *Node, out, kernel int, normKind string) *Node {
-	y := layers.Convolution(scope, x).Channels(out).KernelSize(kernel).PadSame().UseBias(normKind == "none").Done()
+	var y *Node
+	if kernel == 3 && im2colBackend(x.Graph()) {
+		y = im2colConv3x3(scope.In("conv"), x, out, normKind == "none")
+	} else {
+		y = layers.Convolution(scope, x).Channels(out).KernelSize(kernel).PadSame().UseBias(normKind == "none").Done()
+	}
 	return normalize(scope, y, normKind)
+}
+
+// im2colBackend reports whether 3x3 convolutions are computed by im2col on
+// g's backend: on the pure-Go backend one large matmul is much faster than
+// its generic convolution loop; ONNX Runtime (slower with im2col: the
+// slices' gradients cost more than its Conv kernels) and XLA keep their
+// convolutions (bench/FINDINGS.md).
+func im2colBackend(g *Graph) bool {
+	return g.Backend().Name() == "Go Backend"
+}
+
+// im2colConv3x3 is layers.Convolution(...).KernelSize(3).PadSame() on
+// channels-last x [N, H, W, C] computed as pad + 9 shifted slices +
+// concatenation + one matmul. Given layers.Convolution's sub-scope
+// (scope.In("conv")), it uses the same variables ("weights" [3, 3, C, out]
+// with the same initializer, "biases" [out]), so initial values and
+// checkpoints are the same and
+// the outputs equal up to float rounding: the kernel reshaped to
+// [9·C, out] has rows ordered (dy, dx, c), the order of the concatenated
+// patches.
+func im2colConv3x3(scope *model.Scope, x *Node, out int, bias bool) *Node {
+	g := x.Graph()
+	d := x.Shape().Dimensions
+	n, h, w, c := d[0], d[1], d[2], d[3]
+	kernel := scope.VariableWithShape("weights", shapeFloat(3, 3, c, out)).NodeValue(g)
+	p := Pad(x, ScalarZero(g, x.DType()), PadAxis{}, PadAxis{Start: 1, End: 1}, PadAxis{Start: 1, End: 1}, PadAxis{})
+	patches := make([]*Node, 0, 9)
+	for dy := range 3 {
+		for dx := range 3 {
+			patches = append(patches, Slice(p, AxisRange(), AxisRange(dy, dy+h), AxisRange(dx, dx+w), AxisRange()))
+		}
+	}
+	cols := Reshape(Concatenate(patches, -1), n*h*w, 9*c)
+	y := Reshape(MatMul(cols, Reshape(kernel, 9*c, out)), n, h, w, out)
+	if bias {
+		y = Add(y, ExpandLeftToRank(scope.VariableWithShape("biases", shapeFloat(out)).NodeValue(g), 4))
+	}
+	return y
 }
 
 // spaceToDepth halves the spatial size by moving each 2x2 block into channels:

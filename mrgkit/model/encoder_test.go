@@ -1,0 +1,70 @@
+package model
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// TestIm2ColConvMatchesConvolution checks the pure-Go backend's im2col 3x3
+// convolution against GoMLX's layers.Convolution on the same variables:
+// outputs and the gradients for the input and the kernel equal up to float
+// rounding, and both create the same variables.
+func TestIm2ColConvMatchesConvolution(t *testing.T) {
+	tests := []struct {
+		name              string
+		n, h, w, cin, out int
+		bias              bool
+	}{
+		{"square", 2, 5, 5, 3, 4, false},
+		{"wide with bias", 1, 3, 6, 2, 5, true},
+		{"one channel", 3, 4, 4, 1, 2, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			store := model.NewStore()
+			_ = store.SetRNGStateFromSeed(5)
+			vals, _ := exec(t, store, func(scope *model.Scope, g *Graph) []*Node {
+				x := Sin(IotaFull(g, shapeFloat(tc.n, tc.h, tc.w, tc.cin)))
+				// A loss with position-dependent weights, so that every output
+				// position and channel gets a distinct adjoint.
+				wts := Cos(MulScalar(IotaFull(g, shapeFloat(tc.n, tc.h, tc.w, tc.out)), 0.37))
+				s := scope.In("c")
+				ref := layers.Convolution(s, x).Channels(tc.out).KernelSize(3).PadSame().UseBias(tc.bias).Done()
+				got := im2colConv3x3(s.Shared("conv"), x, tc.out, tc.bias)
+				kernel := s.Shared("conv").VariableWithShape("weights", shapeFloat(3, 3, tc.cin, tc.out)).NodeValue(g)
+				gRef := Gradient(ReduceAllSum(Mul(ref, wts)), x, kernel)
+				gGot := Gradient(ReduceAllSum(Mul(got, wts)), x, kernel)
+				return []*Node{ref, got, gRef[0], gGot[0], gRef[1], gGot[1]}
+			})
+			for i, what := range []string{"output", "input gradient", "kernel gradient"} {
+				a, b := vals[2*i], vals[2*i+1]
+				if len(a) != len(b) {
+					t.Fatalf("%s: %d vs %d values", what, len(a), len(b))
+				}
+				for j := range a {
+					if math.Abs(float64(a[j]-b[j])) > 1e-4*(1+math.Abs(float64(a[j]))) {
+						t.Fatalf("%s[%d]: im2col %g, layers.Convolution %g", what, j, b[j], a[j])
+					}
+				}
+			}
+			n := 0
+			for v := range store.RootScope().IterVariables() {
+				if !strings.HasPrefix(v.Scope(), "/c") {
+					continue // the store's RNG state
+				}
+				n++
+				if v.Scope() != "/c/conv" {
+					t.Errorf("unexpected variable %s/%s", v.Scope(), v.Name())
+				}
+			}
+			if want := map[bool]int{false: 1, true: 2}[tc.bias]; n != want {
+				t.Errorf("%d variables, want %d (weights, biases when used)", n, want)
+			}
+		})
+	}
+}
