@@ -2,12 +2,16 @@ package model
 
 import (
 	"math"
+	"os"
 	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/mrgkit/mrgkit/mrgkit/backend"
 )
 
 // TestIm2ColConvMatchesConvolution checks the pure-Go backend's im2col 3x3
@@ -66,5 +70,55 @@ func TestIm2ColConvMatchesConvolution(t *testing.T) {
 				t.Errorf("%d variables, want %d (weights, biases when used)", n, want)
 			}
 		})
+	}
+}
+
+// TestEncoderSameOnGoAndONNX runs the encoder (tiny preset: 3x3
+// convolutions, im2col on the pure-Go backend, ONNX Runtime's Conv there)
+// on both CPU backends with the same variables and compares the patch
+// features and the gradient for the images.
+func TestEncoderSameOnGoAndONNX(t *testing.T) {
+	if backend.ONNXLibrary() == "" {
+		msg := "ONNX Runtime library not installed (run `make onnxruntime`): go/onnx encoder parity not checked"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	store, c := tinyStore(t, "")
+	fn := func(scope *model.Scope, g *Graph) []*Node {
+		img := Sin(MulScalar(images(g, c, 2), 0.01))
+		patches, _ := EncodeImages(scope.In("model"), c, img)
+		wts := Cos(MulScalar(IotaFull(g, patches.Shape()), 0.1))
+		return []*Node{patches, Gradient(ReduceAllSum(Mul(patches, wts)), img)[0]}
+	}
+	want, _ := exec(t, store, fn) // pure Go; creates the variables
+	ob, err := backend.New("onnx:cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ob.Finalize()
+	e, err := model.NewExec(ob, store, fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs, err := e.Exec()
+	if err != nil {
+		t.Fatal(backend.WrapErr(err))
+	}
+	for i, what := range []string{"patch features", "image gradient"} {
+		got := tensors.MustCopyFlatData[float32](outs[i])
+		scale := 0.0
+		for _, v := range want[i] {
+			scale = math.Max(scale, math.Abs(float64(v)))
+		}
+		if len(got) != len(want[i]) || scale == 0 {
+			t.Fatalf("%s: %d values on onnx, %d on go (scale %g)", what, len(got), len(want[i]), scale)
+		}
+		for j := range got {
+			if d := math.Abs(float64(got[j] - want[i][j])); d > 1e-4*scale {
+				t.Fatalf("%s[%d]: onnx %g, go %g (scale %g)", what, j, got[j], want[i][j], scale)
+			}
+		}
 	}
 }
