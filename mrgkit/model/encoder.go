@@ -5,7 +5,6 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/ml/layers"
-	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
@@ -44,6 +43,10 @@ func normalize(scope *model.Scope, x *Node, kind string) *Node {
 // training and running averages (momentum 0.1, as PyTorch) at inference.
 // GoMLX's BatchNorm lowers to fused ops that neither CPU backend implements,
 // so it is written here from elementary ops, which every backend trains.
+// The normalisation and the affine map are folded into one per-channel
+// scale and shift, y = x·a + b with a = gain/√(var+ε) and
+// b = offset − mean·a: two full-size passes instead of four, forward and
+// backward (the same function up to float rounding).
 func batchNorm(scope *model.Scope, x *Node) *Node {
 	g := x.Graph()
 	ch := x.Shape().Dimensions[x.Rank()-1]
@@ -67,8 +70,16 @@ func batchNorm(scope *model.Scope, x *Node) *Node {
 		mean = meanVar.NodeValue(g)
 		variance = varVar.NodeValue(g)
 	}
-	y := Mul(Sub(x, bc(mean)), bc(Reciprocal(Sqrt(AddScalar(variance, 1e-5)))))
-	return Add(Mul(y, bc(gain)), bc(offset))
+	a := Mul(gain, Reciprocal(Sqrt(AddScalar(variance, 1e-5))))
+	b := Sub(offset, Mul(mean, a))
+	return Add(Mul(x, bc(a)), bc(b))
+}
+
+// relu is max(x, 0) as Where(x > 0, x, 0): its gradient is one Where
+// (GoMLX differentiates activation.Relu through Max, five full-size ops).
+// The gradient at exactly 0 is 0, as PyTorch's.
+func relu(x *Node) *Node {
+	return Where(GreaterThan(x, ZerosLike(x)), x, ZerosLike(x))
 }
 
 // conv is a stride-1, same-padded convolution followed by the normalisation.
@@ -143,9 +154,9 @@ func basicBlock(scope *model.Scope, x *Node, out int, downsample bool, normKind 
 	if downsample || x.Shape().Dimensions[3] != out {
 		shortcut = normalize(scope.In("shortcut_norm"), layers.Dense(scope.In("shortcut"), shortcut, normKind == "none", out), normKind)
 	}
-	y := activation.Relu(conv(scope.In("conv1"), x, out, 3, normKind))
+	y := relu(conv(scope.In("conv1"), x, out, 3, normKind))
 	y = conv(scope.In("conv2"), y, out, 3, normKind)
-	return activation.Relu(Add(y, shortcut))
+	return relu(Add(y, shortcut))
 }
 
 // bottleneckBlock is ResNet's 1x1 → 3x3 → 1x1 (x4) block.
@@ -159,10 +170,10 @@ func bottleneckBlock(scope *model.Scope, x *Node, width int, downsample bool, no
 	if downsample || x.Shape().Dimensions[3] != out {
 		shortcut = normalize(scope.In("shortcut_norm"), layers.Dense(scope.In("shortcut"), shortcut, normKind == "none", out), normKind)
 	}
-	y := activation.Relu(normalize(scope.In("norm1"), layers.Dense(scope.In("reduce"), x, normKind == "none", width), normKind))
-	y = activation.Relu(conv(scope.In("conv2"), y, width, 3, normKind))
+	y := relu(normalize(scope.In("norm1"), layers.Dense(scope.In("reduce"), x, normKind == "none", width), normKind))
+	y = relu(conv(scope.In("conv2"), y, width, 3, normKind))
 	y = normalize(scope.In("norm3"), layers.Dense(scope.In("expand"), y, normKind == "none", out), normKind)
-	return activation.Relu(Add(y, shortcut))
+	return relu(Add(y, shortcut))
 }
 
 // stemPools is how many 2x max-pools the stem applies: one for small CPU
@@ -202,9 +213,9 @@ func ResNet(scope *model.Scope, c Config, images *Node) *Node {
 		for range stemPools(c.ImageSize) {
 			x = spaceToDepth(x)
 		}
-		x = activation.Relu(conv(scope.In("stem"), x, c.EncWidth, c.EncStem, c.EncNorm))
+		x = relu(conv(scope.In("stem"), x, c.EncWidth, c.EncStem, c.EncNorm))
 	} else {
-		x = activation.Relu(conv(scope.In("stem"), images, c.EncWidth, c.EncStem, c.EncNorm))
+		x = relu(conv(scope.In("stem"), images, c.EncWidth, c.EncStem, c.EncNorm))
 		for range stemPools(c.ImageSize) {
 			x = MaxPool(x).Window(2).Strides(2).Done()
 		}

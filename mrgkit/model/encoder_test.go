@@ -9,7 +9,9 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
 )
@@ -120,5 +122,62 @@ func TestEncoderSameOnGoAndONNX(t *testing.T) {
 				t.Fatalf("%s[%d]: onnx %g, go %g (scale %g)", what, j, got[j], want[i][j], scale)
 			}
 		}
+	}
+}
+
+// TestBatchNormAndRelu checks the folded batch norm (training mode) and the
+// Where-based ReLU against their textbook forms built from GoMLX ops in
+// the test: ((x − mean)/√(var+ε))·gain + offset and activation.Relu, with
+// the gradients for x, gain and offset.
+func TestBatchNormAndRelu(t *testing.T) {
+	tests := []struct {
+		name string
+		dims []int
+		bias float64 // added to x: a mean far from zero
+	}{
+		{"centred", []int{4, 3, 3, 5}, 0},
+		{"offset mean", []int{2, 4, 4, 3}, 3},
+		{"rank 2", []int{6, 4}, -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			store := model.NewStore()
+			_ = store.SetRNGStateFromSeed(2)
+			ch := tc.dims[len(tc.dims)-1]
+			vals, _ := exec(t, store, func(scope *model.Scope, g *Graph) []*Node {
+				scope.SetTraining(g, true)
+				x := AddScalar(Sin(MulScalar(IotaFull(g, shapeFloat(tc.dims...)), 0.7)), tc.bias)
+				s := scope.In("bn")
+				// Non-trivial gain and offset (the initial 1 and 0 would hide
+				// their gradients' mistakes).
+				gainV := s.WithInitializer(initializer.One).VariableWithShape("scale", shapeFloat(ch))
+				gainV.SetNodeValue(AddScalar(MulScalar(IotaFull(g, shapeFloat(ch)), 0.3), 0.5))
+				offV := s.WithInitializer(initializer.Zero).VariableWithShape("offset", shapeFloat(ch))
+				offV.SetNodeValue(SubScalar(MulScalar(IotaFull(g, shapeFloat(ch)), 0.2), 0.1))
+				gain, off := gainV.NodeValue(g), offV.NodeValue(g)
+				got := relu(batchNorm(scope.Shared("bn"), x))
+				axes := make([]int, len(tc.dims)-1)
+				for i := range axes {
+					axes[i] = i
+				}
+				bc := func(v *Node) *Node { return ExpandLeftToRank(v, len(tc.dims)) }
+				mean := ReduceMean(x, axes...)
+				variance := ReduceMean(Square(Sub(x, bc(mean))), axes...)
+				norm := Div(Sub(x, bc(mean)), bc(Sqrt(AddScalar(variance, 1e-5))))
+				ref := activation.Relu(Add(Mul(norm, bc(gain)), bc(off)))
+				wts := Cos(MulScalar(IotaFull(g, shapeFloat(tc.dims...)), 0.3))
+				gGot := Gradient(ReduceAllSum(Mul(got, wts)), x, gain, off)
+				gRef := Gradient(ReduceAllSum(Mul(ref, wts)), x, gain, off)
+				return []*Node{ref, got, gRef[0], gGot[0], gRef[1], gGot[1], gRef[2], gGot[2]}
+			})
+			for i, what := range []string{"output", "x gradient", "gain gradient", "offset gradient"} {
+				a, b := vals[2*i], vals[2*i+1]
+				for j := range a {
+					if math.Abs(float64(a[j]-b[j])) > 1e-4*(1+math.Abs(float64(a[j]))) {
+						t.Fatalf("%s[%d]: got %g, textbook form %g", what, j, b[j], a[j])
+					}
+				}
+			}
+		})
 	}
 }
