@@ -5,7 +5,7 @@ export GOFLAGS := -buildvcs=false
 # Go's SIMD experiment turns on the pure-Go backend's AVX2/AVX-512 matmul
 # kernels (GoMLX compute: `amd64 && goexperiment.simd`; CPU features are
 # checked at run time). With im2col convolutions it makes the pure-Go train
-# step ~5x cheaper (bench/FINDINGS.md). Other architectures ignore it.
+# step ~5x cheaper (bench/FINDINGS.md). The SIMD kernels are amd64-only.
 export GOEXPERIMENT := simd
 
 GO ?= go
