@@ -2,6 +2,11 @@
 export GOTOOLCHAIN := go1.27.3
 export GOMLX_NO_AUTO_INSTALL := 1
 export GOFLAGS := -buildvcs=false
+# Go's SIMD experiment turns on the pure-Go backend's AVX2/AVX-512 matmul
+# kernels (GoMLX compute: `amd64 && goexperiment.simd`; CPU features are
+# checked at run time). With im2col convolutions it makes the pure-Go train
+# step ~5x cheaper (bench/FINDINGS.md). The SIMD kernels are amd64-only.
+export GOEXPERIMENT := simd
 
 GO ?= go
 BIN := bin/mrg

@@ -97,6 +97,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--batch", type=int, default=0, help="cpu model: batch size (0: the preset's 16)")
+    ap.add_argument("--image-size", type=int, default=0, help="cpu model: image side (0: the preset's 64)")
     ap.add_argument("--check-blas", action="store_true",
                     help="fail unless torch uses OpenBLAS (the reference BLAS is ~9x slower)")
     args = ap.parse_args()
@@ -111,7 +113,12 @@ def main():
     else:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import torch_cpu_preset
-        step = torch_cpu_preset.train_step()
+        cfg = {}
+        if args.batch > 0:
+            cfg["batch"] = args.batch
+        if args.image_size > 0:
+            cfg["image_size"] = args.image_size
+        step = torch_cpu_preset.train_step(cfg)
     for _ in range(args.warmup):
         step()
     times = []

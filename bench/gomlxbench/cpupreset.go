@@ -26,6 +26,10 @@ func init() {
 		if o.Vocab <= 0 {
 			o.Vocab = PresetVocab
 		}
-		return PresetStep(be, "cpu", o.Set, o.Batch, o.Vocab)
+		step, last, _, err := train.PresetStepWithGraph(be, "cpu", o.Set, o.Batch, o.Vocab)
+		if err == nil && o.Graph != nil {
+			o.Graph(last)
+		}
+		return step, err
 	}
 }

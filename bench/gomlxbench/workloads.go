@@ -4,15 +4,19 @@ import (
 	"slices"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/pkg/errors"
 )
 
 // WorkloadOptions adjust a workload: Set is the `mrg train -set` syntax for
 // the mrgkit preset workloads ("" keeps the preset); Batch and Vocab of 0
 // keep the defaults (16, and 800 tiny / PresetVocab presets).
+// Graph, when set, receives a function returning the compiled train graph of
+// the last step (preset workloads only).
 type WorkloadOptions struct {
 	Set          string
 	Batch, Vocab int
+	Graph        func(last func() *graph.Graph)
 }
 
 // workloads maps a name to a constructor of one train step; the mrgkit

@@ -5,7 +5,6 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/ml/layers"
-	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
@@ -46,6 +45,10 @@ func normalize(scope *model.Scope, x *Node, kind string) *Node {
 // training and running averages (momentum 0.1, as PyTorch) at inference.
 // GoMLX's BatchNorm lowers to fused ops that neither CPU backend implements,
 // so it is written here from elementary ops, which every backend trains.
+// The normalisation and the affine map are folded into one per-channel
+// scale and shift, y = x·a + b with a = gain/√(var+ε) and
+// b = offset − mean·a: two full-size passes instead of four, forward and
+// backward (the same function up to float rounding).
 func batchNorm(scope *model.Scope, x *Node) *Node {
 	return batchNormMode(scope, x, scope.IsTraining(x.Graph()), true, false)
 }
@@ -84,8 +87,16 @@ func batchNormMode(scope *model.Scope, x *Node, training, trainable, unbiased bo
 		mean = meanVar.NodeValue(g)
 		variance = varVar.NodeValue(g)
 	}
-	y := Mul(Sub(x, bc(mean)), bc(Reciprocal(Sqrt(AddScalar(variance, 1e-5)))))
-	return Add(Mul(y, bc(gain)), bc(offset))
+	a := Mul(gain, Reciprocal(Sqrt(AddScalar(variance, 1e-5))))
+	b := Sub(offset, Mul(mean, a))
+	return Add(Mul(x, bc(a)), bc(b))
+}
+
+// relu is max(x, 0) as Where(x > 0, x, 0): its gradient is one Where
+// (GoMLX differentiates activation.Relu through Max, five full-size ops).
+// The gradient at exactly 0 is 0, as PyTorch's.
+func relu(x *Node) *Node {
+	return Where(GreaterThan(x, ZerosLike(x)), x, ZerosLike(x))
 }
 
 // freezeIf marks v non-trainable when frozen, and otherwise leaves it as it
@@ -101,8 +112,51 @@ func freezeIf(v *model.Variable, frozen bool) *model.Variable {
 // Stride-1 convolutions train on every CPU backend (ONNX Runtime cannot
 // differentiate strided ones).
 func conv(scope *model.Scope, x *Node, out, kernel int, normKind string) *Node {
-	y := layers.Convolution(scope, x).Channels(out).KernelSize(kernel).PadSame().UseBias(normKind == "none").Done()
+	var y *Node
+	if kernel == 3 && im2colBackend(x.Graph()) {
+		y = im2colConv3x3(scope.In("conv"), x, out, normKind == "none")
+	} else {
+		y = layers.Convolution(scope, x).Channels(out).KernelSize(kernel).PadSame().UseBias(normKind == "none").Done()
+	}
 	return normalize(scope, y, normKind)
+}
+
+// im2colBackend reports whether 3x3 convolutions are computed by im2col on
+// g's backend: on the pure-Go backend one large matmul is much faster than
+// its generic convolution loop; ONNX Runtime (slower with im2col: the
+// slices' gradients cost more than its Conv kernels) and XLA keep their
+// convolutions (bench/FINDINGS.md).
+func im2colBackend(g *Graph) bool {
+	return g.Backend().Name() == "Go Backend"
+}
+
+// im2colConv3x3 is layers.Convolution(...).KernelSize(3).PadSame() on
+// channels-last x [N, H, W, C] computed as pad + 9 shifted slices +
+// concatenation + one matmul. Given layers.Convolution's sub-scope
+// (scope.In("conv")), it uses the same variables ("weights" [3, 3, C, out]
+// with the same initializer, "biases" [out]), so initial values and
+// checkpoints are the same and
+// the outputs equal up to float rounding: the kernel reshaped to
+// [9·C, out] has rows ordered (dy, dx, c), the order of the concatenated
+// patches.
+func im2colConv3x3(scope *model.Scope, x *Node, out int, bias bool) *Node {
+	g := x.Graph()
+	d := x.Shape().Dimensions
+	n, h, w, c := d[0], d[1], d[2], d[3]
+	kernel := scope.VariableWithShape("weights", shapeFloat(3, 3, c, out)).NodeValue(g)
+	p := Pad(x, ScalarZero(g, x.DType()), PadAxis{}, PadAxis{Start: 1, End: 1}, PadAxis{Start: 1, End: 1}, PadAxis{})
+	patches := make([]*Node, 0, 9)
+	for dy := range 3 {
+		for dx := range 3 {
+			patches = append(patches, Slice(p, AxisRange(), AxisRange(dy, dy+h), AxisRange(dx, dx+w), AxisRange()))
+		}
+	}
+	cols := Reshape(Concatenate(patches, -1), n*h*w, 9*c)
+	y := Reshape(MatMul(cols, Reshape(kernel, 9*c, out)), n, h, w, out)
+	if bias {
+		y = Add(y, ExpandLeftToRank(scope.VariableWithShape("biases", shapeFloat(out)).NodeValue(g), 4))
+	}
+	return y
 }
 
 // spaceToDepth halves the spatial size by moving each 2x2 block into channels:
@@ -126,9 +180,9 @@ func basicBlock(scope *model.Scope, x *Node, out int, downsample bool, normKind 
 	if downsample || x.Shape().Dimensions[3] != out {
 		shortcut = normalize(scope.In("shortcut_norm"), layers.Dense(scope.In("shortcut"), shortcut, normKind == "none", out), normKind)
 	}
-	y := activation.Relu(conv(scope.In("conv1"), x, out, 3, normKind))
+	y := relu(conv(scope.In("conv1"), x, out, 3, normKind))
 	y = conv(scope.In("conv2"), y, out, 3, normKind)
-	return activation.Relu(Add(y, shortcut))
+	return relu(Add(y, shortcut))
 }
 
 // bottleneckBlock is ResNet's 1x1 → 3x3 → 1x1 (x4) block.
@@ -142,10 +196,10 @@ func bottleneckBlock(scope *model.Scope, x *Node, width int, downsample bool, no
 	if downsample || x.Shape().Dimensions[3] != out {
 		shortcut = normalize(scope.In("shortcut_norm"), layers.Dense(scope.In("shortcut"), shortcut, normKind == "none", out), normKind)
 	}
-	y := activation.Relu(normalize(scope.In("norm1"), layers.Dense(scope.In("reduce"), x, normKind == "none", width), normKind))
-	y = activation.Relu(conv(scope.In("conv2"), y, width, 3, normKind))
+	y := relu(normalize(scope.In("norm1"), layers.Dense(scope.In("reduce"), x, normKind == "none", width), normKind))
+	y = relu(conv(scope.In("conv2"), y, width, 3, normKind))
 	y = normalize(scope.In("norm3"), layers.Dense(scope.In("expand"), y, normKind == "none", out), normKind)
-	return activation.Relu(Add(y, shortcut))
+	return relu(Add(y, shortcut))
 }
 
 // stemPools is how many 2x max-pools the stem applies: one for small CPU
@@ -188,9 +242,9 @@ func ResNet(scope *model.Scope, c Config, images *Node) *Node {
 		for range stemPools(c.ImageSize) {
 			x = spaceToDepth(x)
 		}
-		x = activation.Relu(conv(scope.In("stem"), x, c.EncWidth, c.EncStem, c.EncNorm))
+		x = relu(conv(scope.In("stem"), x, c.EncWidth, c.EncStem, c.EncNorm))
 	} else {
-		x = activation.Relu(conv(scope.In("stem"), images, c.EncWidth, c.EncStem, c.EncNorm))
+		x = relu(conv(scope.In("stem"), images, c.EncWidth, c.EncStem, c.EncNorm))
 		for range stemPools(c.ImageSize) {
 			x = MaxPool(x).Window(2).Strides(2).Done()
 		}

@@ -4,6 +4,7 @@ import (
 	"math/rand"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
@@ -18,21 +19,29 @@ import (
 // set uses the -set syntax ("k=v;k2=v2"). Benchmarks (`go test -bench` here,
 // bench/compare) time the returned step; the store holds the model.
 func PresetStep(be compute.Backend, preset, set string, batch, vocab int) (step func() error, store *model.Store, err error) {
+	step, _, store, err = PresetStepWithGraph(be, preset, set, batch, vocab)
+	return step, store, err
+}
+
+// PresetStepWithGraph is PresetStep that also returns a function giving the
+// compiled train graph of the last step (nil before the first): benchmarks
+// count its ops and export it (ONNX Runtime's profiler).
+func PresetStepWithGraph(be compute.Backend, preset, set string, batch, vocab int) (step func() error, last func() *graph.Graph, store *model.Store, err error) {
 	defer backend.Recover(&err)
 	store = model.NewStore()
 	if err := Configure(store, preset, set); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	root := store.RootScope()
 	root.SetParam(mrgmodel.ParamVocabSize, vocab)
 	root.SetParam(ParamTotalSteps, 1000)
 	if err := store.SetRNGStateFromSeed(1); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	c := mrgmodel.ReadConfig(store)
 	exec, err := model.NewExec(be, store, TeacherStepGraph(AdamW{}))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	rng := rand.New(rand.NewSource(1))
 	img := make([]float32, batch*c.Views*c.ImageSize*c.ImageSize*c.Channels)
@@ -53,9 +62,11 @@ func PresetStep(be compute.Backend, preset, set string, batch, vocab int) (step 
 	images := tensors.FromFlatDataAndDimensions(img, batch, c.Views, c.ImageSize, c.ImageSize, c.Channels)
 	tokens := tensors.FromFlatDataAndDimensions(toks, batch, c.MaxLen)
 	lab := tensors.FromFlatDataAndDimensions(labels, batch, c.NumLabels)
+	var g *graph.Graph
 	return func() (err error) {
 		defer backend.Recover(&err)
-		outs, err := exec.Exec(images, tokens, lab)
+		outs, gr, err := exec.ExecWithGraph(images, tokens, lab)
+		g = gr
 		if err != nil {
 			return backend.WrapErr(err)
 		}
@@ -63,5 +74,5 @@ func PresetStep(be compute.Backend, preset, set string, batch, vocab int) (step 
 			_ = t.FinalizeAll()
 		}
 		return nil
-	}, store, nil
+	}, func() *graph.Graph { return g }, store, nil
 }

@@ -10,8 +10,15 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
+	"sort"
 	"strings"
 	"syscall"
+
+	onnxbackend "github.com/gomlx/compute-onnx"
+	"github.com/gomlx/gomlx/core/graph"
+
+	"github.com/gomlx/compute"
 
 	"github.com/mrgkit/mrgkit/bench/gomlxbench"
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
@@ -45,6 +52,9 @@ func run(args []string) error {
 	batch := fs.Int("batch", 0, "batch size (0: the workload's default, 16)")
 	vocab := fs.Int("vocab", 0, "vocabulary size (0: the workload's default)")
 	list := fs.Bool("list", false, "print the workload names, one per line, and exit")
+	ops := fs.Bool("ops", false, "print the op count of the compiled train graph, per op type (preset workloads)")
+	saveONNX := fs.String("save-onnx", "", "write the compiled train graph as an ONNX model to this `file` (onnx backend, preset workloads)")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the timed steps to this `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,14 +75,49 @@ func run(args []string) error {
 		return err
 	}
 	defer be.Finalize()
-	step, err := gomlxbench.Workload(*modelName, be, gomlxbench.WorkloadOptions{Set: *set, Batch: *batch, Vocab: *vocab})
+	if *saveONNX != "" {
+		ob, ok := be.(*onnxbackend.Backend)
+		if !ok {
+			return fmt.Errorf("-save-onnx needs an onnx backend (got %q)", *cfg)
+		}
+		ob.SetKeepModelProto(true)
+	}
+	var last func() *graph.Graph
+	opts := gomlxbench.WorkloadOptions{Set: *set, Batch: *batch, Vocab: *vocab, Graph: func(l func() *graph.Graph) { last = l }}
+	step, err := gomlxbench.Workload(*modelName, be, opts)
 	if err != nil {
 		return err
 	}
-	for range *warmup {
+	nWarm := *warmup
+	if *ops || *saveONNX != "" {
+		nWarm = max(nWarm, 1) // the graph exists after the first step
+	}
+	for range nWarm {
 		if err := step(); err != nil {
 			return backend.WrapErr(err)
 		}
+	}
+	if (*ops || *saveONNX != "") && (last == nil || last() == nil) {
+		return fmt.Errorf("-ops and -save-onnx need a preset workload (got %q)", *modelName)
+	}
+	if *ops {
+		printOps(last())
+	}
+	if *saveONNX != "" {
+		if err := saveModel(be, last(), *saveONNX); err != nil {
+			return err
+		}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("-cpuprofile %s: %w", *cpuProfile, err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	cpu0 := cpuSeconds()
 	med, err := gomlxbench.Median(step, 0, *steps)
@@ -86,4 +131,45 @@ func run(args []string) error {
 	}
 	fmt.Printf("gostep model=%s backend=%s median_s=%.4f cpu_s=%.4f steps=%d%s\n", *modelName, *cfg, med.Seconds(), cpuPerStep, *steps, extra)
 	return nil
+}
+
+// printOps prints the graph's node count and its count per op type, most
+// frequent first: lines "ops total=<n>" and "ops <type> <n>".
+func printOps(g *graph.Graph) {
+	counts := map[string]int{}
+	for _, n := range g.Nodes() {
+		counts[n.Type().String()]++
+	}
+	types := make([]string, 0, len(counts))
+	for t := range counts {
+		types = append(types, t)
+	}
+	sort.Slice(types, func(i, j int) bool {
+		if counts[types[i]] != counts[types[j]] {
+			return counts[types[i]] > counts[types[j]]
+		}
+		return types[i] < types[j]
+	})
+	fmt.Printf("ops total=%d types=%d\n", len(g.Nodes()), len(types))
+	for _, t := range types {
+		fmt.Printf("ops %s %d\n", t, counts[t])
+	}
+}
+
+// saveModel writes g's compiled ONNX model to path (atomically).
+func saveModel(be compute.Backend, g *graph.Graph, path string) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("-save-onnx: %w", err)
+	}
+	if err := onnxbackend.SaveModel(be, g.Executable(), f, nil, nil); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("-save-onnx %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("-save-onnx %s: %w", path, err)
+	}
+	return os.Rename(tmp, path)
 }
