@@ -8,10 +8,11 @@ cpu preset (mrgkit/model/params.go Defaults): 2 views of 64x64x1 images;
 ResNet-10 (basic blocks 1-1-1-1), width 16, stem: space-to-depth 2 then a 3x3
 conv + batch norm (enc_stem_pool=s2d; "max" = conv then 2x2 max-pool),
 downsampling by space-to-depth + 1x1 shortcut projection (no
-strided convolutions); d_model 128, 4 heads, FFN 256 (GELU), dropout 0.1;
+strided convolutions); d_model 128, 4 heads, FFN 256 (GELU), no dropout (the cpu preset since milestone 2);
 knowledge graph: 27 nodes, 2 graph-masked layers, 4 heads; fusion: 1
 cross-attention layer + MLP 128->256->128; diagnosis: 1 layer, 14 labels x 4
-states, loss weight 4; decoder: BOS + 14 prompt tokens + 59 words, 2 layers
+states, loss weight 4; decoder: BOS + 14 prompt tokens + 59 words (plus the
+sum of the prompts' (observation, state) embeddings at every position), 2 layers
 (causal self-attention, cross-attention to the 32 patch memories, FFN),
 max_len 60, label smoothing 0.1; AdamW (lr schedule: 100 warm-up steps then
 cosine, weight decay 0.05 on matrices except norms/positions, gradient
@@ -24,10 +25,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 CFG = dict(image_size=64, channels=1, views=2, enc_width=16, enc_stem=3, enc_stem_pool="s2d",
-           d=128, heads=4, ffn=256, dropout=0.1, graph_layers=2, graph_heads=4,
+           d=128, heads=4, ffn=256, dropout=0.0, graph_layers=2, graph_heads=4,
            fusion_layers=1, fusion_heads=4, memory_dim=256, diag_layers=1,
            num_labels=14, cls_weight=4.0, dec_layers=2, max_len=60,
-           label_smoothing=0.1, lr=1e-3, min_lr=1e-5, warmup=100, total=1000,
+           label_smoothing=0.1, lr=5e-3, min_lr=1e-5, warmup=100, total=1000,
            weight_decay=0.05, clip=0.1, batch=16, vocab=760)
 
 # Knowledge graph: organ group of each of the 27 concepts (mrgkit/model/knowledge.go).
@@ -155,6 +156,8 @@ class Teacher(nn.Module):
         ntok = c["vocab"] + 2
         self.words = nn.Parameter(torch.randn(ntok, d) * 0.02)
         self.prompts = nn.Parameter(torch.randn(c["num_labels"] * 4, d) * 0.02)
+        # prompt_cond: the sum of (observation, state) embeddings, added to every position.
+        self.prompt_cond = nn.Parameter(torch.randn(c["num_labels"] * 4, d) * 0.02)
         seq = 1 + c["num_labels"] + c["max_len"] - 1
         self.positions = nn.Parameter(torch.randn(seq, d) * 0.02)
         self.dec = nn.ModuleList(DecoderLayer(d, c["heads"], c["ffn"], p) for _ in range(c["dec_layers"]))
@@ -186,6 +189,7 @@ class Teacher(nn.Module):
         bos = self.words[ntok - 1].expand(b, 1, -1)
         offs = torch.arange(c["num_labels"]) * 4
         x = torch.cat([bos, self.prompts[labels + offs], self.words[tokens[:, :-1]]], 1)
+        x = x + self.prompt_cond[labels + offs].sum(1, keepdim=True)
         x = F.dropout(x + self.positions, p, self.training)
         for layer in self.dec:
             x = layer(x, memory, self.causal)

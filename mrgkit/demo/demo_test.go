@@ -29,8 +29,17 @@ func TestQuickDemo(t *testing.T) {
 			}
 		}
 	}
-	if got := strings.Join(names, ","); got != "teacher,student (adaptive KD),most frequent report,best constant report" {
+	if got := strings.Join(names, ","); got != "teacher,teacher, oracle prompts,student (adaptive KD),most frequent report,best constant report" {
 		t.Errorf("rows %s", got)
+	}
+	// The models' rows carry the faithfulness figures (the synthetic set has
+	// ground-truth labels).
+	for _, r := range sum.Rows[:3] {
+		for _, k := range []string{"diag_micro_f1", "text_micro_f1", "faith_micro_f1", "repeated_sentence_rate"} {
+			if _, ok := r.Metrics[k]; !ok {
+				t.Errorf("row %q lacks %s", r.Name, k)
+			}
+		}
 	}
 	for _, f := range []string{"test_metrics.png", "graph_adjacency.png", "attention_cardiomegaly.png", "teacher/loss.png", "student/loss.png"} {
 		if st, err := os.Stat(filepath.Join(dir, "figures", f)); err != nil || st.Size() == 0 {
