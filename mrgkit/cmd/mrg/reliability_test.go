@@ -256,6 +256,29 @@ func TestReliabilityCorpus(t *testing.T) {
 			}},
 		{name: "eval -beam 0", code: 1, msg: "beam=0",
 			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-beam", "0"} }},
+		// Decoding options and prompts (faithful decoding).
+		{name: "eval -prompts bogus", code: 2, msg: "-prompts must be predicted or truth",
+			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-prompts", "bogus"} }},
+		{name: "eval -prompts truth on a split without labels", code: 1, msg: `split "test" has studies without ground-truth labels`,
+			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-prompts", "truth"} }},
+		{name: "eval -length-penalty NaN", code: 1, msg: "length_penalty NaN: must be in [0,5]",
+			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-length-penalty", "NaN"} }},
+		{name: "eval -length-penalty 9", code: 1, msg: "length_penalty 9: must be in [0,5]",
+			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-length-penalty", "9"} }},
+		{name: "eval -no-repeat-ngram -1", code: 1, msg: "no_repeat_ngram -1: must be in",
+			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-no-repeat-ngram", "-1"} }},
+		{name: "eval -min-len 1000", code: 1, msg: "min length 1000: must be in",
+			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-min-len", "1000"} }},
+		{name: "eval -repetition-penalty NaN", code: 1, msg: "repetition penalty NaN: must be a number >= 1",
+			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-repetition-penalty", "NaN"} }},
+		{name: "train length_penalty=-1", code: 1, msg: "length_penalty -1: must be in [0,5]",
+			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "vocab_threshold=1;length_penalty=-1") }},
+		{name: "train logit_adjust=bogus", code: 1, msg: `logit_adjust="bogus": must be`,
+			setup: func(t *testing.T) []string {
+				return trainArgs(fresh(t), "-set", "vocab_threshold=1;logit_adjust=bogus")
+			}},
+		{name: "train num_labels=18", code: 1, msg: "num_labels=18: must be 14",
+			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "vocab_threshold=1;num_labels=18") }},
 		{name: "truncated vocab.json", code: 1, msg: "the vocabulary does not belong to this run",
 			setup: func(t *testing.T) []string {
 				lastDir = copyOf(t)
