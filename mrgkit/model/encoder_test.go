@@ -2,7 +2,6 @@ package model
 
 import (
 	"math"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model/initializer"
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
 )
 
 // TestIm2ColConvMatchesConvolution checks the pure-Go backend's im2col 3x3
@@ -80,13 +80,7 @@ func TestIm2ColConvMatchesConvolution(t *testing.T) {
 // on both CPU backends with the same variables and compares the patch
 // features and the gradient for the images.
 func TestEncoderSameOnGoAndONNX(t *testing.T) {
-	if backend.ONNXLibrary() == "" {
-		msg := "ONNX Runtime library not installed (run `make onnxruntime`): go/onnx encoder parity not checked"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	fixture.RequireONNX(t, "go/onnx encoder parity")
 	store, c := tinyStore(t, "")
 	fn := func(scope *model.Scope, g *Graph) []*Node {
 		img := Sin(MulScalar(images(g, c, 2), 0.01))

@@ -2,13 +2,13 @@ package model
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
 )
 
 // TestGenerateSameOnBothCPUBackends: the batched beam search of a (random,
@@ -16,13 +16,7 @@ import (
 // backend and on ONNX Runtime, for greedy and beam decoding, with length
 // normalisation, n-gram blocking and a repetition penalty.
 func TestGenerateSameOnBothCPUBackends(t *testing.T) {
-	if backend.ONNXLibrary() == "" {
-		msg := "ONNX Runtime library not installed (run `make onnxruntime`): the ONNX side of the parity test cannot run"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	fixture.RequireONNX(t, "go/onnx generation parity")
 	store, c := tinyStore(t, "vocab_size=30")
 	goBE, err := backend.New(backend.GoConfig)
 	if err != nil {
