@@ -75,6 +75,15 @@ func Diagnose(gen *model.Generator, loader *data.Loader, limit int) ([]Diagnosis
 	return out, nil
 }
 
+// CheckAdjust reports whether mode is a logit-adjustment mode.
+func CheckAdjust(mode string) error {
+	switch mode {
+	case AdjustF1, AdjustPaper, AdjustNone:
+		return nil
+	}
+	return errors.Errorf("logit_adjust=%q: must be %s, %s or %s", mode, AdjustF1, AdjustPaper, AdjustNone)
+}
+
 // Calibrate returns the base probabilities of the given logit-adjustment
 // mode from a diagnosis pass; prev are the current ones (kept for an
 // observation without positive studies).
@@ -91,7 +100,7 @@ func Calibrate(mode string, diags []Diagnosis, prev []float32) ([]float32, error
 		}
 		return out, nil
 	}
-	return nil, errors.Errorf("logit_adjust=%q: must be %s, %s or %s", mode, AdjustF1, AdjustPaper, AdjustNone)
+	return nil, CheckAdjust(mode)
 }
 
 // ShiftGrid are the positive-logit shifts δ AdjustF1 tries.

@@ -128,7 +128,7 @@ func validate(store *model.Store) error {
 	if o := model.GetParamOr(r, ParamReportOrder, "original"); o != "canonical" && o != "original" {
 		return errors.Errorf("%s=%q: must be canonical or original", ParamReportOrder, o)
 	}
-	if _, err := eval.Calibrate(model.GetParamOr(r, ParamLogitAdjust, eval.AdjustF1), nil, nil); err != nil {
+	if err := eval.CheckAdjust(model.GetParamOr(r, ParamLogitAdjust, eval.AdjustF1)); err != nil {
 		return err
 	}
 	return ValidationDecode(store).Validate(mrgmodel.ReadConfig(store))
