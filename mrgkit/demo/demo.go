@@ -53,10 +53,10 @@ type Summary struct {
 
 // Settings of the demo's runs (on top of the preset).
 const (
-	teacherSet = "epochs=6;val_limit=6"
+	teacherSet = "epochs=8;val_limit=6"
 	// The student is a fresh model: its own seed (initialisation and batch
 	// order), not its teacher's.
-	studentSet      = "epochs=6;val_limit=6;kd_adaptive=true;seed=1042"
+	studentSet      = "epochs=8;val_limit=6;kd_adaptive=true;seed=1042"
 	quickTeacherSet = "epochs=2;vocab_threshold=2"
 	quickStudentSet = "epochs=2;kd_adaptive=true;seed=1042"
 )
@@ -130,12 +130,12 @@ func Run(opts Options) (*Summary, error) {
 
 	// 4. Test evaluation and baselines.
 	t0 = time.Now()
-	fmt.Fprintf(p, "[4/5] evaluating on the test split (beam %d, length penalty %g, no-repeat %d-grams), with the branch's prompts and, for the teacher, with the true labels as prompts (oracle; `mrg eval -prompts truth` for any run)\n",
+	fmt.Fprintf(p, "[4/5] evaluating on the test split (beam %d, length penalty %g, no-repeat %d-grams; `mrg eval -run RUN -prompts truth` evaluates with oracle prompts)\n",
 		decode.Beam, decode.LengthPenalty, decode.NoRepeatNgram)
 	for _, r := range []struct {
 		name, dir string
 		oracle    bool
-	}{{"teacher", teacher, true}, {"student (adaptive KD)", student, false}} {
+	}{{"teacher", teacher, opts.Quick}, {"student (adaptive KD)", student, false}} {
 		for _, prompts := range []string{eval.PromptsPredicted, eval.PromptsTruth} {
 			if prompts == eval.PromptsTruth && !r.oracle {
 				continue
