@@ -78,9 +78,6 @@ func EvaluateRun(runDir string, opts EvalOptions) (*eval.Result, error) {
 	if err != nil {
 		return nil, backend.WrapErr(err)
 	}
-	if err := opts.Decode.Validate(gen.Config); err != nil {
-		return nil, err
-	}
 	res, err := eval.Evaluate(gen, loader, vocab, d.Refs, eval.Options{Split: opts.Split, Decode: opts.Decode, Progress: opts.Progress, Prompts: opts.Prompts})
 	if err != nil {
 		return nil, backend.WrapErr(err)
