@@ -48,7 +48,7 @@ func Agree(ref, pred []chexpert.Labels) Agreement {
 	a := Agreement{PerLabel: map[string]LabelScore{}, MinPrecision10: 1}
 	var all, noNF metrics.Counts
 	for o, c := range per {
-		s := LabelScore{Counts: c, PRF: prf(c), Predicted: c.TP + c.FP}
+		s := LabelScore{Counts: c, PRF: metrics.PRFOf(c), Predicted: c.TP + c.FP}
 		a.PerLabel[chexpert.Observations[o]] = s
 		if s.Predicted > 10 && s.Precision < a.MinPrecision10 {
 			a.MinPrecision10 = s.Precision
@@ -58,22 +58,8 @@ func Agree(ref, pred []chexpert.Labels) Agreement {
 			noNF.TP, noNF.FP, noNF.FN = noNF.TP+c.TP, noNF.FP+c.FP, noNF.FN+c.FN
 		}
 	}
-	a.Micro, a.MicroNoFinding = prf(all), prf(noNF)
+	a.Micro, a.MicroNoFinding = metrics.PRFOf(all), metrics.PRFOf(noNF)
 	return a
-}
-
-func prf(c metrics.Counts) metrics.PRF {
-	var p metrics.PRF
-	if c.TP+c.FP > 0 {
-		p.Precision = float64(c.TP) / float64(c.TP+c.FP)
-	}
-	if c.TP+c.FN > 0 {
-		p.Recall = float64(c.TP) / float64(c.TP+c.FN)
-	}
-	if 2*c.TP+c.FP+c.FN > 0 {
-		p.F1 = 2 * float64(c.TP) / float64(2*c.TP+c.FP+c.FN)
-	}
-	return p
 }
 
 // Faithfulness says whether the reports state what the model sees.

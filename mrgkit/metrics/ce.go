@@ -92,6 +92,9 @@ func ClinicalEfficacy(refs, hyps []chexpert.Labels) (CE, error) {
 	return ce, nil
 }
 
+// PRFOf returns precision, recall and F1 of counts (every 0/0 is 0).
+func PRFOf(c Counts) PRF { return prf(c.TP, c.FP, c.FN) }
+
 func prf(tp, fp, fn int) PRF {
 	div := func(a, b float64) float64 {
 		if b == 0 {
