@@ -36,6 +36,9 @@ type Diagnosis struct {
 	ID     string
 	Truth  chexpert.Labels // label classes (the annotation's or the labeler's)
 	Logits []float32       // raw logits [NumLabels*4]
+	// PositiveP is the softmax probability of "positive" of the raw logits
+	// per observation (model.Prediction.PositiveP).
+	PositiveP []float32
 }
 
 // Diagnose runs only the encoder and the diagnosis branch over at most
@@ -60,7 +63,7 @@ func Diagnose(gen *model.Generator, loader *data.Loader, limit int) ([]Diagnosis
 		truth := tensors.MustCopyFlatData[int32](batch.Labels)
 		nl := batch.Labels.Shape().Dimensions[1]
 		for i, p := range preds {
-			d := Diagnosis{ID: batch.IDs[i], Logits: p.RawLogits}
+			d := Diagnosis{ID: batch.IDs[i], Logits: p.RawLogits, PositiveP: p.PositiveP}
 			for o := 0; o < nl && o < chexpert.NumObservations; o++ {
 				d.Truth[o] = chexpert.State(truth[i*nl+o])
 			}
@@ -224,7 +227,7 @@ func paperBaseProb(diags []Diagnosis, prev []float32) []float32 {
 	for _, d := range diags {
 		for o := 0; o < n; o++ {
 			if d.Truth[o] == chexpert.Positive {
-				sum[o] += positiveP(d.Logits[o*4 : o*4+4])
+				sum[o] += float64(d.PositiveP[o])
 				cnt[o]++
 			}
 		}
@@ -245,17 +248,4 @@ func paperBaseProb(diags []Diagnosis, prev []float32) []float32 {
 		}
 	}
 	return out
-}
-
-// positiveP is the softmax probability of "positive" of 4 logits.
-func positiveP(row []float32) float64 {
-	mx := math.Inf(-1)
-	for _, v := range row {
-		mx = max(mx, float64(v))
-	}
-	var sum float64
-	for _, v := range row {
-		sum += math.Exp(float64(v) - mx)
-	}
-	return math.Exp(float64(row[chexpert.Positive.Class()])-mx) / sum
 }

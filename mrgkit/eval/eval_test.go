@@ -23,9 +23,9 @@ func TestPaperBaseProb(t *testing.T) {
 		return out
 	}
 	diags := []Diagnosis{
-		{Logits: row(0.8, 0.1, 0.5), Truth: chexpert.Labels{pos, pos}},
-		{Logits: row(0.4, 0.3, 0.9), Truth: chexpert.Labels{pos, chexpert.Negative}},
-		{Logits: row(0.2, 0.2, 0.9), Truth: chexpert.Labels{chexpert.Blank, pos}},
+		{Logits: row(0.8, 0.1, 0.5), PositiveP: []float32{0.8, 0.1, 0.5}, Truth: chexpert.Labels{pos, pos}},
+		{Logits: row(0.4, 0.3, 0.9), PositiveP: []float32{0.4, 0.3, 0.9}, Truth: chexpert.Labels{pos, chexpert.Negative}},
+		{Logits: row(0.2, 0.2, 0.9), PositiveP: []float32{0.2, 0.2, 0.9}, Truth: chexpert.Labels{chexpert.Blank, pos}},
 	}
 	got, err := Calibrate(AdjustPaper, diags, []float32{1, 1, 0.7})
 	if err != nil {
