@@ -264,6 +264,13 @@ func (gen *Generator) diagnosis(b int, clsT, rawT *tensors.Tensor) ([]Prediction
 				preds[i].Labels[o] = chexpert.State(best)
 			}
 		}
+		if c.UsePrompts && c.NFRule && c.NumLabels == chexpert.NumObservations {
+			row := predicted[i*c.NumLabels : (i+1)*c.NumLabels]
+			copy(row, ConsistentLabels(cls[i*c.NumLabels*4:(i+1)*c.NumLabels*4]))
+			for o, cl := range row {
+				preds[i].Labels[o] = chexpert.State(cl)
+			}
+		}
 	}
 	return preds, predicted
 }

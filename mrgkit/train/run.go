@@ -443,7 +443,7 @@ func Train(opts Options) (sum *Summary, err error) {
 			if len(prev) != c.NumLabels {
 				prev = ones(c.NumLabels)
 			}
-			if state.BaseProb, err = eval.Calibrate(model.GetParamOr(root, ParamLogitAdjust, eval.AdjustF1), diags, prev); err != nil {
+			if state.BaseProb, err = eval.Calibrate(model.GetParamOr(root, ParamLogitAdjust, eval.AdjustF1), diags, prev, gen.Config.NFRule); err != nil {
 				return nil, err
 			}
 			if err := setBaseProb(store, state.BaseProb); err != nil {
