@@ -245,7 +245,7 @@ func ReadConfig(store *model.Store) Config {
 		NumLabels:    model.GetParamOr(s, ParamNumLabels, 14),
 		ClsWeight:    model.GetParamOr(s, ParamClsWeight, 4.0),
 		// Runs made before prompt_cond existed have no such key: false.
-		PromptCond:     model.GetParamOr(s, ParamPromptCond, false),
+		PromptCond: model.GetParamOr(s, ParamPromptCond, false),
 		// Likewise nf_rule: old runs keep their own No Finding argmax.
 		NFRule:         model.GetParamOr(s, ParamNFRule, false),
 		DecLayers:      model.GetParamOr(s, ParamDecLayers, 2),
