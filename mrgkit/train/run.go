@@ -169,8 +169,11 @@ func (d *Data) Loader(store *model.Store, split string, train bool) (*data.Loade
 	if train {
 		cfg.Transform.RotateDeg = model.GetParamOr(r, ParamRotateDeg, 5.0)
 		// Runs made before report_order existed trained on the original order.
-		if model.GetParamOr(r, ParamReportOrder, "original") == "canonical" {
+		switch model.GetParamOr(r, ParamReportOrder, "original") {
+		case "canonical":
 			cfg.Target = labeler.CanonicalOrder
+		case "planned":
+			cfg.Target = labeler.PlannedOrder
 		}
 	}
 	return data.NewLoader(entries, d.ImageRoot, d.Vocab, d.Clean, cfg)
@@ -273,6 +276,9 @@ func Train(opts Options) (sum *Summary, err error) {
 	}
 	root := store.RootScope()
 	if !resuming {
+		if opts.Vocab == nil && model.GetParamOr(root, ParamReportOrder, "original") == "planned" {
+			d.Vocab = d.Vocab.With(chexpert.PlanWords()...) // the decoder writes them
+		}
 		root.SetParam(mrgmodel.ParamVocabSize, d.Vocab.Size())
 		if err := d.Vocab.Save(filepath.Join(opts.Out, VocabFile)); err != nil {
 			return nil, err
