@@ -126,7 +126,7 @@ func Defaults() map[string]any {
 		ParamNFRule:     true,
 
 		ParamDecLayers:      2,
-		ParamMaxLen:         60,
+		ParamMaxLen:         72, // report_order=planned adds a plan word per sentence (p99 of the toycxr targets: 64)
 		ParamVocabSize:      0,
 		ParamLabelSmoothing: 0.1,
 	}

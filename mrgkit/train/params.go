@@ -59,7 +59,7 @@ func Defaults() map[string]any {
 		ParamLengthPenalty:   mrgmodel.DefaultDecodeOptions().LengthPenalty,
 		ParamNoRepeatNgram:   mrgmodel.DefaultDecodeOptions().NoRepeatNgram,
 		ParamLogitAdjust:     eval.AdjustF1,
-		ParamReportOrder:     "canonical",
+		ParamReportOrder:     "planned",
 		ParamLR:              5e-3, // high for a short CPU run: the decoder learns to use its prompts in a few hundred steps (README)
 		ParamMinLR:           1e-5,
 		ParamWarmupSteps:     100,
