@@ -126,7 +126,7 @@ func Defaults() map[string]any {
 		ParamNFRule:     true,
 
 		ParamDecLayers:      2,
-		ParamMaxLen:         72, // report_order=planned adds a plan word per sentence (p99 of the toycxr targets: 64)
+		ParamMaxLen:         72, // report_order=planned adds a plan word per sentence (toycxr targets: median 34 tokens, p99 66, 0.4% longer than 71)
 		ParamVocabSize:      0,
 		ParamLabelSmoothing: 0.1,
 	}
