@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ui/commandline"
 	"github.com/pkg/errors"
 
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
@@ -249,8 +248,8 @@ func applyResume(store *model.Store, info *RunInfo, opts Options) (string, error
 		scratch.Scope(scope).SetParam(key, v)
 		before[p] = v
 	}
-	if _, err := commandline.ParseSettings(scratch, opts.Set); err != nil {
-		return "", errors.Wrapf(err, "resuming %s: -set %q", opts.Out, opts.Set)
+	if err := mrgmodel.ParseSet(scratch, opts.Set); err != nil {
+		return "", errors.Wrapf(err, "resuming %s", opts.Out)
 	}
 	resumable := map[string]bool{}
 	for _, k := range ResumableParams {
