@@ -19,6 +19,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/usage"
 )
 
 // Hyperparameter keys (stored at the root scope of the model.Store).
@@ -164,7 +165,7 @@ func PresetNames() []string {
 func Configure(store *model.Store, preset, extra string) error {
 	over, ok := Presets[preset]
 	if !ok {
-		return errors.Errorf("unknown preset %q (known: %s)", preset, strings.Join(PresetNames(), ", "))
+		return usage.Wrap(errors.Errorf("unknown preset %q (known: %s)", preset, strings.Join(PresetNames(), ", ")))
 	}
 	root := store.RootScope()
 	for k, v := range Defaults() {
@@ -181,7 +182,7 @@ func Configure(store *model.Store, preset, extra string) error {
 			return err
 		}
 	}
-	return Validate(store)
+	return usage.Wrap(Validate(store))
 }
 
 // ParseSet applies a -set string ("k=v;k2=v2") to the store with GoMLX's
@@ -189,7 +190,7 @@ func Configure(store *model.Store, preset, extra string) error {
 // booleans are checked first, so that a value GoMLX's JSON parser would
 // refuse with a syntax error ("lr=NaN", "lr=inf", "lr=1e400", "epochs=2.5",
 // "use_graph=yes") gets one message naming the key and what it wants.
-// Ranges are Validate's.
+// Ranges are Validate's. Its errors are usage errors.
 func ParseSet(store *model.Store, set string) error {
 	for _, s := range strings.Split(set, ";") {
 		k, v, ok := strings.Cut(s, "=")
@@ -201,11 +202,11 @@ func ParseSet(store *model.Store, set string) error {
 			continue
 		}
 		if want := checkSetValue(cur, v); want != "" {
-			return errors.Errorf("-set %s=%s: %s must be %s", k, v, model.BasePath(k), want)
+			return usage.Wrap(errors.Errorf("-set %s=%s: %s must be %s", k, v, model.BasePath(k), want))
 		}
 	}
 	if _, err := commandline.ParseSettings(store, set); err != nil {
-		return errors.Wrapf(err, "-set %q", set)
+		return usage.Wrap(errors.Wrapf(err, "-set %q", set))
 	}
 	return nil
 }

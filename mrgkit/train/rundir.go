@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/pkg/errors"
 
+	"github.com/mrgkit/mrgkit/mrgkit/internal/usage"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 )
 
@@ -249,7 +250,7 @@ func applyResume(store *model.Store, info *RunInfo, opts Options) (string, error
 		before[p] = v
 	}
 	if err := mrgmodel.ParseSet(scratch, opts.Set); err != nil {
-		return "", errors.Wrapf(err, "resuming %s", opts.Out)
+		return "", errors.Wrapf(err, "resuming %s", opts.Out) // a usage error
 	}
 	resumable := map[string]bool{}
 	for _, k := range ResumableParams {
@@ -281,7 +282,7 @@ func applyResume(store *model.Store, info *RunInfo, opts Options) (string, error
 		applied = append(applied, fmt.Sprintf("%s=%v", key, after[p]))
 	}
 	if err := validate(store); err != nil {
-		return "", errors.Wrapf(err, "resuming %s", opts.Out)
+		return "", usage.Wrap(errors.Wrapf(err, "resuming %s", opts.Out))
 	}
 	return strings.Join(applied, ";"), nil
 }
