@@ -18,6 +18,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/data"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/usage"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
@@ -133,7 +134,12 @@ func distillOnce(opts Options) (*train.Summary, error) {
 }
 
 // Validate checks the distillation hyperparameters of a student's store.
+// Its errors are usage errors (the values come from -set).
 func Validate(store *model.Store) error {
+	return usage.Wrap(validate(store))
+}
+
+func validate(store *model.Store) error {
 	r := store.RootScope()
 	t := model.GetParamOr(r, ParamTemperature, 4.0)
 	if !(t > 0) || math.IsInf(t, 0) {

@@ -10,6 +10,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/usage"
 )
 
 // DecodeOptions configures report generation (see BeamSearch).
@@ -37,8 +38,13 @@ func (o DecodeOptions) MaxWords(c Config) int {
 	return o.MaxLen
 }
 
-// Validate checks the options against the model's configuration.
+// Validate checks the options against the model's configuration. Its
+// errors are usage errors (the options come from flags).
 func (o DecodeOptions) Validate(c Config) error {
+	return usage.Wrap(o.validate(c))
+}
+
+func (o DecodeOptions) validate(c Config) error {
 	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 	switch {
 	case o.Beam < 1 || o.Beam > 16:

@@ -9,7 +9,9 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
@@ -17,6 +19,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/usage"
 )
 
 // Hyperparameter keys (stored at the root scope of the model.Store).
@@ -165,12 +168,11 @@ func PresetNames() []string {
 }
 
 // Configure sets every default hyperparameter in the store, then the preset's
-// overrides, then `extra` (the -set flag syntax "k=v;k2=v2", parsed by GoMLX's
-// commandline.ParseSettings, which rejects unknown keys and wrong types).
+// overrides, then `extra` (the -set flag syntax "k=v;k2=v2", see ParseSet).
 func Configure(store *model.Store, preset, extra string) error {
 	over, ok := Presets[preset]
 	if !ok {
-		return errors.Errorf("unknown preset %q (known: %s)", preset, strings.Join(PresetNames(), ", "))
+		return usage.Wrap(errors.Errorf("unknown preset %q (known: %s)", preset, strings.Join(PresetNames(), ", ")))
 	}
 	root := store.RootScope()
 	for k, v := range Defaults() {
@@ -183,11 +185,64 @@ func Configure(store *model.Store, preset, extra string) error {
 	}
 	root.SetParam(ParamPreset, preset)
 	if extra != "" {
-		if _, err := commandline.ParseSettings(store, extra); err != nil {
-			return errors.Wrapf(err, "-set %q", extra)
+		if err := ParseSet(store, extra); err != nil {
+			return err
 		}
 	}
-	return Validate(store)
+	return usage.Wrap(Validate(store))
+}
+
+// ParseSet applies a -set string ("k=v;k2=v2") to the store with GoMLX's
+// commandline.ParseSettings, which refuses unknown keys. Numbers and
+// booleans are checked first, so that a value GoMLX's JSON parser would
+// refuse with a syntax error ("lr=NaN", "lr=inf", "lr=1e400", "epochs=2.5",
+// "use_graph=yes") gets one message naming the key and what it wants.
+// Ranges are Validate's. Its errors are usage errors.
+func ParseSet(store *model.Store, set string) error {
+	for _, s := range strings.Split(set, ";") {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || strings.HasPrefix(s, "file:") || strings.Contains(v, "=") {
+			continue // GoMLX's own message
+		}
+		cur, found := store.GetParam(model.BasePath(k))
+		if !found {
+			continue
+		}
+		if want := checkSetValue(cur, v); want != "" {
+			return usage.Wrap(errors.Errorf("-set %s=%s: %s must be %s", k, v, model.BasePath(k), want))
+		}
+	}
+	if _, err := commandline.ParseSettings(store, set); err != nil {
+		return usage.Wrap(errors.Wrapf(err, "-set %q", set))
+	}
+	return nil
+}
+
+// checkSetValue returns what a -set value for a parameter whose current
+// value is cur must be, or "" if v is one.
+func checkSetValue(cur any, v string) string {
+	switch cur.(type) {
+	case float64, float32:
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return "a number"
+		}
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return "a finite number"
+		}
+		if _, isF32 := cur.(float32); isF32 && math.Abs(f) > math.MaxFloat32 {
+			return "a finite number"
+		}
+	case int, int32, int64:
+		if _, err := strconv.ParseInt(strings.ReplaceAll(v, "_", ""), 10, 64); err != nil {
+			return "a whole number"
+		}
+	case bool:
+		if v != "true" && v != "false" {
+			return "true or false"
+		}
+	}
+	return ""
 }
 
 // Config is a typed snapshot of the model hyperparameters.

@@ -13,6 +13,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/usage"
 	"github.com/mrgkit/mrgkit/mrgkit/metrics"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 )
@@ -94,7 +95,7 @@ func Configure(store *model.Store, preset, set string) error {
 	if err := mrgmodel.Configure(store, preset, set); err != nil {
 		return err
 	}
-	return validate(store)
+	return usage.Wrap(validate(store))
 }
 
 // MaxLR is the largest learning rate validate accepts: AdamW steps are
