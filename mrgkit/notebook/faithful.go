@@ -2,6 +2,8 @@ package notebook
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
@@ -52,4 +54,60 @@ func FaithfulnessTable(res *eval.Result) string {
 		MarkdownTable(header, rows) +
 		fmt.Sprintf("\nReports with a repeated sentence: %.1f%% (references %.1f%%); %d distinct reports; mean length %.1f words (references %.1f).\n",
 			100*f.RepeatedSentence, 100*f.RefRepeatedSentence, f.DistinctReports, f.MeanWords, f.MeanRefWords)
+}
+
+// Omission is a study whose generated report leaves out a finding that
+// the diagnosis branch predicted: the decoder was prompted with it, and
+// the labeler does not find it in the text.
+type Omission struct {
+	Study   *eval.Study
+	Omitted []string // predicted positive, not positive in the text
+}
+
+// Omissions returns up to n studies of res whose report omits a finding
+// the diagnosis branch predicted positive ("No Finding" aside), in split
+// order, the ones that omit more first.
+func Omissions(res *eval.Result, n int) []Omission {
+	var out []Omission
+	for i := range res.Studies {
+		s := &res.Studies[i]
+		var omitted []string
+		for k, o := range chexpert.Observations {
+			if k == chexpert.NoFinding {
+				continue
+			}
+			if s.Predicted[k] == chexpert.Positive && s.GenLabels[k] != chexpert.Positive {
+				omitted = append(omitted, o)
+			}
+		}
+		if len(omitted) > 0 {
+			out = append(out, Omission{Study: s, Omitted: omitted})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i].Omitted) > len(out[j].Omitted) })
+	if n > 0 && len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// ShowOmissions displays how many studies of res omit a predicted finding
+// and up to n of them: the omitted findings, what the branch predicted, what
+// the text says, the truth, and the generated and reference reports.
+func ShowOmissions(res *eval.Result, n int) {
+	all := Omissions(res, 0)
+	Markdown(fmt.Sprintf("**%d of %d studies** (%s split) have a report that omits a finding the diagnosis branch predicted.",
+		len(all), len(res.Studies), res.Split))
+	if n > 0 && len(all) > n {
+		all = all[:n]
+	}
+	for _, o := range all {
+		s := o.Study
+		truth := "no ground truth"
+		if s.TrueLabels != nil {
+			truth = Positives(s.TrueLabels)
+		}
+		Markdown(fmt.Sprintf("**%s** — omitted: **%s**\n\n- diagnosis branch: %s\n- generated text: %s\n- truth: %s\n\n> generated: %s\n>\n> reference: %s\n",
+			s.ID, strings.Join(o.Omitted, ", "), Positives(&s.Predicted), Positives(&s.GenLabels), truth, s.Generated, s.Reference))
+	}
 }

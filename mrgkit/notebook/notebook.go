@@ -88,12 +88,11 @@ func RepoRoot() (string, error) {
 	}
 }
 
-// MustRepoRoot is RepoRoot for notebook cells: it panics on error.
+// MustRepoRoot is RepoRoot for notebook cells: it fails the cell on error
+// (Fail).
 func MustRepoRoot() string {
 	r, err := RepoRoot()
-	if err != nil {
-		panic(err)
-	}
+	Must(err)
 	return r
 }
 
@@ -250,15 +249,16 @@ func MarkdownTable(header []string, rows [][]string) string {
 // (deferred) at the end of a cell that displays things.
 func Sync() { gonbui.Sync() }
 
-// Must panics if err is not nil: notebook cells use it to stop on errors
-// (the cell then fails, which fails the headless notebook test).
+// Must stops the cell with Fail if err is not nil: notebook cells use it to
+// stop on errors with a one-line message (the cell then fails, which fails
+// the notebook test).
 func Must(err error) {
 	if err != nil {
-		panic(err)
+		Fail(err)
 	}
 }
 
-// Must1 returns v, or panics if err is not nil.
+// Must1 returns v, or stops the cell with Fail if err is not nil.
 func Must1[T any](v T, err error) T {
 	Must(err)
 	return v
