@@ -1,12 +1,18 @@
 package notebook
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/pkg/errors"
+
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
+	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
 // FaithfulnessTable formats a result's faithfulness figures (see
@@ -110,4 +116,28 @@ func ShowOmissions(res *eval.Result, n int) {
 		Markdown(fmt.Sprintf("**%s** — omitted: **%s**\n\n- diagnosis branch: %s\n- generated text: %s\n- truth: %s\n\n> generated: %s\n>\n> reference: %s\n",
 			s.ID, strings.Join(o.Omitted, ", "), Positives(&s.Predicted), Positives(&s.GenLabels), truth, s.Generated, s.Reference))
 	}
+}
+
+// EvalResult reads the per-study results a run's evaluation saved
+// (RUN/eval_<split>[_<prompts>]/reports.json, prompts "" or "truth"); a
+// missing file is a MissingError saying how to make it.
+func EvalResult(run, split, prompts string) (*eval.Result, error) {
+	dir := "eval_" + split
+	if prompts != "" && prompts != eval.PromptsPredicted {
+		dir += "_" + prompts
+	}
+	path := filepath.Join(run, dir, train.ReportsFile)
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil, &MissingError{What: "evaluation", Path: path,
+			Fix: fmt.Sprintf("evaluate the run first (`mrg eval -run %s -split %s`, or the evaluation cell above)", run, split)}
+	}
+	if err != nil {
+		return nil, errors.Wrap(err, "notebook: reading the evaluation")
+	}
+	res := &eval.Result{Split: split, Prompts: prompts}
+	if err := json.Unmarshal(b, &res.Studies); err != nil {
+		return nil, errors.Errorf("notebook: %s: not a list of studies: %v", path, err)
+	}
+	return res, nil
 }
