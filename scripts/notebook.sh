@@ -15,7 +15,9 @@ if ! bash scripts/install-notebook-tools.sh; then
   echo "make notebook: could not install the notebook tools (see above); then run make notebook again" >&2
   exit 1
 fi
-if ! jupyter kernelspec list 2>/dev/null | grep -qw gonb; then
+# The kernels Jupyter finds: kernels/<name>/kernel.json under its data paths.
+if ! /usr/bin/python3 -c 'import os, sys; from jupyter_core.paths import jupyter_path
+sys.exit(not any(os.path.isfile(os.path.join(p, "kernels", "gonb", "kernel.json")) for p in jupyter_path()))' 2>/dev/null; then
   echo "make notebook: the GoNB kernel is not registered with Jupyter: run \`$GOBIN_DIR/gonb --install --force_deps\` (GoNB comes with bash .ci/setup)" >&2
   exit 1
 fi

@@ -498,6 +498,9 @@ func Train(opts Options) (sum *Summary, err error) {
 	}
 	sum.Steps = state.Step
 	sum.BestEpoch, sum.BestScore, sum.BestValues = state.BestEpoch, state.BestScore, state.BestValues
+	if err := WritePlotPoints(opts.Out); err != nil { // also for a run that was finished already
+		return nil, err
+	}
 	sum.Seconds = time.Since(start).Seconds()
 	sum.SecPerStep = median(stepTimes)
 	fmt.Fprintf(opts.Progress, "done: best epoch %d (%s %.4f), %.3f s/step, %.0fs\n", sum.BestEpoch, selectMetric, sum.BestScore, sum.SecPerStep, sum.Seconds)
