@@ -263,3 +263,32 @@ func Must1[T any](v T, err error) T {
 	Must(err)
 	return v
 }
+
+// Lines returns a writer that passes complete lines to w, each as it ends
+// up after carriage returns ("\r" progress updates): a notebook shows the
+// epoch's last progress line instead of re-rendering its output at every
+// step (which a browser page does not keep up with over a long run).
+func Lines(w io.Writer) io.Writer { return &linesWriter{w: w} }
+
+type linesWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+func (l *linesWriter) Write(p []byte) (int, error) {
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := l.buf[:i]
+		if j := bytes.LastIndexByte(bytes.TrimRight(line, "\r"), '\r'); j >= 0 {
+			line = line[j+1:]
+		}
+		if _, err := l.w.Write(append(append([]byte(nil), line...), '\n')); err != nil {
+			return len(p), err
+		}
+		l.buf = l.buf[i+1:]
+	}
+}

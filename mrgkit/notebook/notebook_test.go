@@ -172,3 +172,27 @@ func TestSharedDir(t *testing.T) {
 		t.Errorf("env: %q", got)
 	}
 }
+
+func TestLines(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		writes []string
+		want   string
+	}{
+		{"plain lines", []string{"a\nb\n"}, "a\nb\n"},
+		{"progress updates keep the last", []string{"\r  step 1/3", "\r  step 2/3", "\r  step 3/3   ", "\n", "  epoch 1 val: x\n"}, "  step 3/3   \n  epoch 1 val: x\n"},
+		{"a line split over writes", []string{"abc", "def\n", "unfinished"}, "abcdef\n"},
+		{"CRLF line ending", []string{"x\r\n"}, "x\r\n"},
+	} {
+		var buf bytes.Buffer
+		w := Lines(&buf)
+		for _, s := range tc.writes {
+			if n, err := w.Write([]byte(s)); n != len(s) || err != nil {
+				t.Fatalf("%s: Write = %d, %v", tc.name, n, err)
+			}
+		}
+		if buf.String() != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, buf.String(), tc.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -70,4 +71,30 @@ func (s *Server) Stop() {
 	if s != nil {
 		stopProcess(s.cmd, s.exited)
 	}
+}
+
+// ShutdownKernels stops every kernel the server runs (after a notebook, so
+// that a cell still running after a timeout stops using the CPU).
+func (s *Server) ShutdownKernels(ctx context.Context) error {
+	client := &http.Client{Timeout: 30 * time.Second}
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+"/api/kernels?token="+s.Token, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		return errors.Wrap(err, "browser: listing kernels")
+	}
+	var kernels []struct {
+		ID string `json:"id"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&kernels)
+	resp.Body.Close()
+	if err != nil {
+		return errors.Wrap(err, "browser: listing kernels")
+	}
+	for _, k := range kernels {
+		req, _ := http.NewRequestWithContext(ctx, "DELETE", s.URL+"/api/kernels/"+url.PathEscape(k.ID)+"?token="+s.Token, nil)
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}
+	return nil
 }

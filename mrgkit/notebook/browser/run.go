@@ -138,14 +138,20 @@ func Run(ctx context.Context, b *Browser, srv *Server, rel string, opts Options)
 		return nil, errors.Wrapf(err, "%s: starting Run All", rel)
 	}
 	var st status
-	idle := 0
+	idle, misses := 0, 0
 	for deadline := time.Now().Add(opts.Timeout); ; {
 		if err := sleep(ctx, opts.Poll); err != nil {
 			return nil, err
 		}
 		if err := b.Exec(ctx, jsStatus, &st); err != nil {
-			return nil, errors.Wrapf(err, "%s: reading the page", rel)
+			// A page busy with a long output may miss a poll: give up
+			// only after several in a row.
+			if misses++; misses > 5 {
+				return nil, errors.Wrapf(err, "%s: reading the page (%d tries)", rel, misses)
+			}
+			continue
 		}
+		misses = 0
 		if st.Dead != "" {
 			return nil, errors.Errorf("%s: the kernel died (%s)", rel, st.Dead)
 		}
@@ -173,9 +179,6 @@ func Run(ctx context.Context, b *Browser, srv *Server, rel string, opts Options)
 		if time.Now().After(deadline) {
 			return nil, errors.Errorf("%s: cells still running after %s (%d of %d done)", rel, opts.Timeout, done, len(st.Cells))
 		}
-	}
-	if err := b.SetScriptTimeout(ctx, time.Minute); err != nil {
-		return nil, err
 	}
 	var saveErr string
 	if err := b.ExecAsync(ctx, jsSave, &saveErr); err != nil {

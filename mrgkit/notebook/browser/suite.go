@@ -107,15 +107,15 @@ func RunNotebooks(ctx context.Context, opts SuiteOptions) ([]NotebookResult, err
 		return nil, err
 	}
 	defer srv.Stop()
-	b, err := Open(ctx, tools, tmp, opts.Log)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
-
 	var results []NotebookResult
 	for _, n := range names {
 		r := NotebookResult{Name: n}
+		// A browser session per notebook: a page that hangs does not take
+		// the next notebooks with it.
+		b, err := Open(ctx, tools, tmp, opts.Log)
+		if err != nil {
+			return results, err
+		}
 		r.Result, r.Err = Run(ctx, b, srv, n, opts.Run)
 		if r.Err == nil {
 			r.Saved, r.Err = os.ReadFile(filepath.Join(served, n))
@@ -123,6 +123,8 @@ func RunNotebooks(ctx context.Context, opts SuiteOptions) ([]NotebookResult, err
 		if shot, ok := opts.Shots[n]; ok && r.Err == nil {
 			r.Err = screenshot(ctx, b, shot)
 		}
+		b.Close()
+		_ = srv.ShutdownKernels(ctx)
 		if r.Err == nil && !r.Failed() && opts.Write {
 			r.Err = writeStamped(filepath.Join(opts.Dir, n), r.Saved, opts.Info)
 		}

@@ -171,6 +171,12 @@ func Open(ctx context.Context, tools Tools, tmpDir string, log io.Writer) (*Brow
 	}
 	b.session = sess.SessionID
 	b.stop = stop
+	// A page busy rendering a long output (or starved of CPU) answers
+	// slowly: generous script and page-load timeouts.
+	if err := b.call(ctx, "POST", "/session/"+b.session+"/timeouts", map[string]any{"script": 120000, "pageLoad": 300000}, nil); err != nil {
+		b.Close()
+		return nil, errors.Wrap(err, "browser: setting timeouts")
+	}
 	return b, nil
 }
 
@@ -255,11 +261,6 @@ func (b *Browser) ExecAsync(ctx context.Context, script string, out any, args ..
 		args = []any{}
 	}
 	return b.call(ctx, "POST", "/session/"+b.session+"/execute/async", map[string]any{"script": script, "args": args}, out)
-}
-
-// SetScriptTimeout bounds ExecAsync scripts.
-func (b *Browser) SetScriptTimeout(ctx context.Context, d time.Duration) error {
-	return b.call(ctx, "POST", "/session/"+b.session+"/timeouts", map[string]any{"script": d.Milliseconds()}, nil)
 }
 
 // Screenshot returns a PNG of the window's viewport.
