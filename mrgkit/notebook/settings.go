@@ -150,7 +150,8 @@ func (s Settings) Show() {
 		}
 		return v
 	}
-	runs, _ := s.Run("NAME")
+	runs, _ := s.Run("x")
+	runs = filepath.Dir(runs) // the runs' directory
 	data := s.DataDir
 	if data == "" {
 		d, _ := DataDir(Pick("toycxr", "toycxr_small"))
