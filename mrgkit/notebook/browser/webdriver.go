@@ -165,9 +165,20 @@ func Open(ctx context.Context, tools Tools, tmpDir string, log io.Writer) (*Brow
 	var sess struct {
 		SessionID string `json:"sessionId"`
 	}
-	if err := b.call(ctx, "POST", "/session", caps, &sess); err != nil {
-		stop()
-		return nil, errors.Wrap(err, "browser: starting headless Chromium")
+	// On a loaded machine Chromium may not start within chromedriver's
+	// own limit: try again (3 times in all).
+	for try := 1; ; try++ {
+		err := b.call(ctx, "POST", "/session", caps, &sess)
+		if err == nil {
+			break
+		}
+		if try == 3 || ctx.Err() != nil {
+			stop()
+			return nil, errors.Wrapf(err, "browser: starting headless Chromium (%d tries)", try)
+		}
+		fmt.Fprintf(log, "browser: Chromium did not start (%v): trying again\n", err)
+		_ = os.RemoveAll(profile)
+		_ = os.MkdirAll(profile, 0o755)
 	}
 	b.session = sess.SessionID
 	b.stop = stop
