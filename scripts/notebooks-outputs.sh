@@ -8,7 +8,8 @@
 # runs of `make demo` (RUNS, default runs/demo: teacher/ and student/),
 # copied first into runs/notebooks-outputs/ so that the demo runs are never
 # written to, and at their dataset (DATA, default data: toycxr/). The
-# ablation grid of 03 runs reduced (ABLATION_SEEDS=1, ABLATION_EPOCHS=1;
+# ablation grid of 03 runs reduced (ABLATION_SEEDS=1, ABLATION_EPOCHS=1,
+# ABLATION_PRESET= the notebooks' preset, cpu;
 # its cells are kept in runs/notebooks-outputs/ablation and reused; FRESH=1
 # retrains them).
 set -euo pipefail
@@ -37,8 +38,9 @@ cp -a "$RUNS/teacher" "$RUNS/student" "$WORK/"
 rm -f "$WORK"/{teacher,student}/.lock "$WORK"/{teacher,student}/.ckpt.lock
 
 export MRGKIT_RUNS="$PWD/$WORK" MRGKIT_DATA="$(cd "$DATA" && pwd)" MRGKIT_FIGURES="$PWD/$WORK/figures"
-export MRGKIT_ABLATION_SEEDS=${ABLATION_SEEDS:-1} MRGKIT_ABLATION_EPOCHS=${ABLATION_EPOCHS:-1}
+export MRGKIT_ABLATION_SEEDS=${ABLATION_SEEDS:-1} MRGKIT_ABLATION_EPOCHS=${ABLATION_EPOCHS:-1} MRGKIT_ABLATION_PRESET=${ABLATION_PRESET:-}
 start=$(date +%s)
-go run ./mrgkit/cmd/nbrun -write -log "$WORK/nbrun.log" \
+go build -o bin/nbrun ./mrgkit/cmd/nbrun
+./bin/nbrun -write -log "$WORK/nbrun.log" \
   -shot "02_train_teacher.ipynb=docs/notebook02.png:TrainTeacher(settings)" "$@"
 echo "notebooks-outputs: done in $(( $(date +%s) - start ))s; outputs in notebooks/*.ipynb, screenshot docs/notebook02.png (logs: $WORK/nbrun.log)"

@@ -28,6 +28,8 @@ type Settings struct {
 	// [3 seeds, the preset's epochs; smoke mode: 1, 1; or $MRGKIT_ABLATION_SEEDS,
 	// $MRGKIT_ABLATION_EPOCHS].
 	AblationSeeds, AblationEpochs int
+	// AblationPreset is the grid's preset [Preset; or $MRGKIT_ABLATION_PRESET].
+	AblationPreset string
 }
 
 // Environment variables for Settings' defaults (make notebooks-outputs
@@ -35,6 +37,7 @@ type Settings struct {
 const (
 	AblationSeedsEnv  = "MRGKIT_ABLATION_SEEDS"
 	AblationEpochsEnv = "MRGKIT_ABLATION_EPOCHS"
+	AblationPresetEnv = "MRGKIT_ABLATION_PRESET"
 )
 
 // MissingError is a missing data or run directory: what it is, where, and
@@ -135,6 +138,17 @@ func (s Settings) Ablation() (seeds int, set string) {
 	return seeds, set
 }
 
+// AblationPresetName is the ablation grid's preset.
+func (s Settings) AblationPresetName() string {
+	switch {
+	case s.AblationPreset != "":
+		return s.AblationPreset
+	case strings.TrimSpace(os.Getenv(AblationPresetEnv)) != "":
+		return strings.TrimSpace(os.Getenv(AblationPresetEnv))
+	}
+	return s.PresetName()
+}
+
 func envInt(key string, def int) int {
 	if v, err := strconv.Atoi(strings.TrimSpace(os.Getenv(key))); err == nil && v > 0 {
 		return v
@@ -169,7 +183,7 @@ func (s Settings) Show() {
 		{"Seed", or(map[bool]string{true: fmt.Sprint(s.Seed)}[s.Seed != 0], "the preset's")},
 		{"DataDir", data},
 		{"RunsDir", runs},
-		{"ablation grid", fmt.Sprintf("%d seed(s), %s", seeds, or(aset, "the preset's epochs"))},
+		{"ablation grid", fmt.Sprintf("preset %s, %d seed(s), %s", s.AblationPresetName(), seeds, or(aset, "the preset's epochs"))},
 	}
 	Table([]string{"setting", "value"}, rows)
 }

@@ -59,6 +59,25 @@ func TestSettingsAblation(t *testing.T) {
 	}
 }
 
+func TestAblationPresetName(t *testing.T) {
+	t.Setenv(SmokeEnv, "")
+	for _, tc := range []struct {
+		env  string
+		s    Settings
+		want string
+	}{
+		{"", Settings{}, "cpu"},
+		{"", Settings{Preset: "paper"}, "paper"},
+		{"tiny", Settings{}, "tiny"},
+		{"tiny", Settings{AblationPreset: "paper"}, "paper"},
+	} {
+		t.Setenv(AblationPresetEnv, tc.env)
+		if got := tc.s.AblationPresetName(); got != tc.want {
+			t.Errorf("env %q, %+v: %q, want %q", tc.env, tc.s, got, tc.want)
+		}
+	}
+}
+
 // TestSettingsMissingDirs: a missing data or run directory is an error that
 // names the directory and the command that makes it.
 func TestSettingsMissingDirs(t *testing.T) {
