@@ -36,7 +36,10 @@ const (
 	ParamLogitAdjust = "logit_adjust"
 	// ParamReportOrder is the sentence order of the decoder's training
 	// targets: "canonical" (labeler.CanonicalOrder: findings stated in
-	// CheXpert order, so the prompts say what comes next) or "original".
+	// CheXpert order, so the prompts say what comes next), "planned"
+	// (labeler.PlannedOrder: canonical, each sentence prefixed by a
+	// content-plan word for its observation, dropped from the output text)
+	// or "original".
 	ParamReportOrder = "report_order"
 )
 
@@ -56,7 +59,7 @@ func Defaults() map[string]any {
 		ParamLengthPenalty:   mrgmodel.DefaultDecodeOptions().LengthPenalty,
 		ParamNoRepeatNgram:   mrgmodel.DefaultDecodeOptions().NoRepeatNgram,
 		ParamLogitAdjust:     eval.AdjustF1,
-		ParamReportOrder:     "canonical",
+		ParamReportOrder:     "planned",
 		ParamLR:              5e-3, // high for a short CPU run: the decoder learns to use its prompts in a few hundred steps (README)
 		ParamMinLR:           1e-5,
 		ParamWarmupSteps:     100,
@@ -125,8 +128,8 @@ func validate(store *model.Store) error {
 	case model.GetParamOr(r, ParamWarmupSteps, 0) < 0:
 		return errors.Errorf("%s must be >= 0", ParamWarmupSteps)
 	}
-	if o := model.GetParamOr(r, ParamReportOrder, "original"); o != "canonical" && o != "original" {
-		return errors.Errorf("%s=%q: must be canonical or original", ParamReportOrder, o)
+	if o := model.GetParamOr(r, ParamReportOrder, "original"); o != "canonical" && o != "original" && o != "planned" {
+		return errors.Errorf("%s=%q: must be canonical, original or planned", ParamReportOrder, o)
 	}
 	if err := eval.CheckAdjust(model.GetParamOr(r, ParamLogitAdjust, eval.AdjustF1)); err != nil {
 		return err

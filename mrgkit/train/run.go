@@ -171,8 +171,11 @@ func (d *Data) Loader(store *model.Store, split string, train bool) (*data.Loade
 	if train {
 		cfg.Transform.RotateDeg = model.GetParamOr(r, ParamRotateDeg, 5.0)
 		// Runs made before report_order existed trained on the original order.
-		if model.GetParamOr(r, ParamReportOrder, "original") == "canonical" {
+		switch model.GetParamOr(r, ParamReportOrder, "original") {
+		case "canonical":
 			cfg.Target = labeler.CanonicalOrder
+		case "planned":
+			cfg.Target = labeler.PlannedOrder
 		}
 	}
 	return data.NewLoader(entries, d.ImageRoot, d.Vocab, d.Clean, cfg)
@@ -275,6 +278,9 @@ func Train(opts Options) (sum *Summary, err error) {
 	}
 	root := store.RootScope()
 	if !resuming {
+		if opts.Vocab == nil && model.GetParamOr(root, ParamReportOrder, "original") == "planned" {
+			d.Vocab = d.Vocab.With(chexpert.PlanWords()...) // the decoder writes them
+		}
 		root.SetParam(mrgmodel.ParamVocabSize, d.Vocab.Size())
 		if err := d.Vocab.Save(filepath.Join(opts.Out, VocabFile)); err != nil {
 			return nil, err
@@ -449,7 +455,7 @@ func Train(opts Options) (sum *Summary, err error) {
 			if len(prev) != c.NumLabels {
 				prev = ones(c.NumLabels)
 			}
-			if state.BaseProb, err = eval.Calibrate(model.GetParamOr(root, ParamLogitAdjust, eval.AdjustF1), diags, prev); err != nil {
+			if state.BaseProb, err = eval.Calibrate(model.GetParamOr(root, ParamLogitAdjust, eval.AdjustF1), diags, prev, gen.Config.NFRule); err != nil {
 				return nil, err
 			}
 			if err := setBaseProb(store, state.BaseProb); err != nil {
