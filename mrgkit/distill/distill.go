@@ -53,7 +53,8 @@ type Options struct {
 	Backend   compute.Backend
 	MaxSteps  int
 	Quiet     bool
-	Force     bool // see train.Options.Force
+	Force     bool           // see train.Options.Force
+	Observe   train.Observer // see train.Options.Observe
 }
 
 // Distill trains the student(s). With Rounds > 1 the rounds are written to
@@ -126,6 +127,7 @@ func distillOnce(opts Options) (*train.Summary, error) {
 		DataDir: opts.DataDir, Dataset: opts.Dataset, ImageRoot: opts.ImageRoot,
 		Preset: opts.Preset, Set: full, Out: opts.Out, Progress: opts.Progress, Backend: opts.Backend,
 		MaxSteps: opts.MaxSteps, Quiet: opts.Quiet, Force: opts.Force, Vocab: vocab, Teacher: opts.Teacher, Kind: "student",
+		Observe:     opts.Observe,
 		ExtraParams: Defaults(),
 		Prepare:     prepare,
 		StepGraph:   StepGraph(tc, train.AdamW{}),

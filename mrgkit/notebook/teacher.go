@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	gmodel "github.com/gomlx/gomlx/ml/model"
@@ -20,14 +19,14 @@ import (
 )
 
 // TeacherOptions are the training options of the notebooks' teacher: the
-// synthetic set in dataDir, preset cpu (smoke mode: tiny, one epoch), into
-// run, quiet (the live plot shows progress), progress on Out.
-func TeacherOptions(dataDir, run string) train.Options {
+// dataset in dataDir, the settings' preset, epochs and seed, into run,
+// quiet (the live view shows progress), progress on Out.
+func TeacherOptions(s Settings, dataDir, run string) train.Options {
 	return train.Options{
 		DataDir:  dataDir,
 		Dataset:  "toycxr",
-		Preset:   Pick("cpu", "tiny"),
-		Set:      Pick("", "epochs=1"),
+		Preset:   s.PresetName(),
+		Set:      s.SetString(),
 		Out:      run,
 		Progress: Out,
 		Quiet:    true,
@@ -35,25 +34,32 @@ func TeacherOptions(dataDir, run string) train.Options {
 }
 
 // TrainTeacher trains (or resumes, or finds finished) the notebooks' teacher
-// run RunDir("teacher") on ToyCXR(), showing a live loss plot.
-func TrainTeacher() (run string, sum *train.Summary, err error) {
-	dir, _, err := ToyCXR()
+// run s.Run("teacher") on s.Data(), with a live progress bar and curves.
+func TrainTeacher(s Settings) (run string, sum *train.Summary, err error) {
+	dir, err := s.Data()
 	if err != nil {
 		return "", nil, err
 	}
-	if run, err = RunDir("teacher"); err != nil {
+	if run, err = s.Run("teacher"); err != nil {
 		return "", nil, err
 	}
-	stop := LiveLoss(filepath.Join(run, train.LogFile), 3*time.Second)
-	sum, err = train.Train(TeacherOptions(dir, run))
-	stop()
+	opts := TeacherOptions(s, dir, run)
+	live := NewLive("teacher", run)
+	opts.Observe = live.Observe
+	sum, err = train.Train(opts)
+	live.Done(err)
 	return run, sum, err
 }
 
-// TeacherRun returns the teacher run, training it first (TrainTeacher) if it
-// has no best checkpoint yet — e.g. when 02_train_teacher was not run.
-func TeacherRun() (string, error) {
-	run, err := RunDir("teacher")
+// TeacherRun returns the teacher run. With the default RunsDir it trains it
+// first (TrainTeacher) if it has no best checkpoint yet — e.g. when
+// 02_train_teacher was not run; with RunsDir set, a missing run is a
+// MissingError.
+func TeacherRun(s Settings) (string, error) {
+	if s.RunsDir != "" {
+		return s.TrainedRun("teacher", "02_train_teacher.ipynb")
+	}
+	run, err := s.Run("teacher")
 	if err != nil {
 		return "", err
 	}
@@ -61,7 +67,7 @@ func TeacherRun() (string, error) {
 		return run, nil
 	}
 	fmt.Fprintf(Out, "no trained teacher in %s yet: training it now\n", run)
-	run, _, err = TrainTeacher()
+	run, _, err = TrainTeacher(s)
 	return run, err
 }
 
@@ -220,32 +226,29 @@ func AttentionFigures(run string, e data.Entry, imageRoot string, concepts []int
 }
 
 // StudentOptions are the distillation options of the notebooks' student:
-// distilled from teacher into run, same preset as the teacher (smoke mode:
-// tiny, one epoch), reference KD weights unless set overrides them.
-func StudentOptions(teacher, run, set string) distill.Options {
-	s := Pick("", "epochs=1")
-	if set != "" {
-		if s != "" {
-			s += ";"
-		}
-		s += set
-	}
-	return distill.Options{Teacher: teacher, Preset: Pick("cpu", "tiny"), Set: s, Out: run, Progress: Out, Quiet: true}
+// distilled from teacher into run, with the settings' preset, epochs and
+// seed, reference KD weights unless set overrides them.
+func StudentOptions(s Settings, teacher, run, set string) distill.Options {
+	return distill.Options{Teacher: teacher, Preset: s.PresetName(), Set: train.JoinSets(s.SetString(), set),
+		Out: run, Progress: Out, Quiet: true}
 }
 
-// TrainStudent distills the notebooks' student (RunDir("student")) from the
-// teacher (TeacherRun), showing a live loss plot with the KD components.
-func TrainStudent(set string) (run string, sum *train.Summary, err error) {
-	teacher, err := TeacherRun()
+// TrainStudent distills the notebooks' student (s.Run("student")) from the
+// teacher (TeacherRun), with a live progress bar and curves (the KD
+// components among the losses).
+func TrainStudent(s Settings, set string) (run string, sum *train.Summary, err error) {
+	teacher, err := TeacherRun(s)
 	if err != nil {
 		return "", nil, err
 	}
-	if run, err = RunDir("student"); err != nil {
+	if run, err = s.Run("student"); err != nil {
 		return "", nil, err
 	}
-	stop := LiveLoss(filepath.Join(run, train.LogFile), 3*time.Second)
-	sum, err = distill.Distill(StudentOptions(teacher, run, set))
-	stop()
+	opts := StudentOptions(s, teacher, run, set)
+	live := NewLive("student", run)
+	opts.Observe = live.Observe
+	sum, err = distill.Distill(opts)
+	live.Done(err)
 	return run, sum, err
 }
 

@@ -66,6 +66,8 @@ type Options struct {
 	// or converted ImageNet weights) whose /model/encoder/... variables
 	// initialise a new run's visual encoder. Ignored on resume.
 	InitEncoder string
+	// Observe, if set, receives the run's progress (observe.go).
+	Observe Observer
 }
 
 // RunInfo is written to run.json.
@@ -366,10 +368,14 @@ func Train(opts Options) (sum *Summary, err error) {
 			return err
 		}
 		state.LogOffset = logW.offset
+		if err := WritePlotPoints(opts.Out); err != nil {
+			return err
+		}
 		return SaveCheckpoint(store, ckpt, state)
 	}
 	fmt.Fprintf(opts.Progress, "training %s: preset %s, %d epochs x %d steps (batch %d), backend %s\n", opts.Out,
 		info.Preset, epochs, stepsPerEpoch, model.GetParamOr(root, ParamBatchSize, 16), be.Name())
+	logW.observe = opts.Observe.attach(epochs, stepsPerEpoch, state.Step, state.Epoch)
 
 	for ; state.Epoch <= epochs; state.Epoch, state.Batch = state.Epoch+1, 0 {
 		epochStart := time.Now()
@@ -498,6 +504,9 @@ func Train(opts Options) (sum *Summary, err error) {
 	}
 	sum.Steps = state.Step
 	sum.BestEpoch, sum.BestScore, sum.BestValues = state.BestEpoch, state.BestScore, state.BestValues
+	if err := WritePlotPoints(opts.Out); err != nil { // also for a run that was finished already
+		return nil, err
+	}
 	sum.Seconds = time.Since(start).Seconds()
 	sum.SecPerStep = median(stepTimes)
 	fmt.Fprintf(opts.Progress, "done: best epoch %d (%s %.4f), %.3f s/step, %.0fs\n", sum.BestEpoch, selectMetric, sum.BestScore, sum.SecPerStep, sum.Seconds)
@@ -621,9 +630,10 @@ func eta(secPerStep float64, steps int) string {
 // reader (a live notebook plot) never sees half a line, and tracks the size
 // so that a resumed run can cut the lines written after its checkpoint.
 type logWriter struct {
-	f      *os.File
-	offset int64
-	err    error
+	f       *os.File
+	offset  int64
+	err     error
+	observe func(rec map[string]any) // Options.Observe, if set
 }
 
 func openLog(path string, offset int64) (*logWriter, error) {
@@ -649,6 +659,9 @@ func (l *logWriter) Write(rec map[string]any) {
 	l.offset += int64(n)
 	if err != nil && l.err == nil {
 		l.err = errors.Wrapf(err, "writing %s", l.f.Name())
+	}
+	if l.observe != nil {
+		l.observe(rec)
 	}
 }
 

@@ -1,0 +1,63 @@
+package train
+
+import "math"
+
+// Event is what a training run reports to Options.Observe: once before the
+// first step ("start"), then every train step ("step") and every epoch's
+// validation ("epoch"), with the numbers of the log.jsonl record it writes.
+// A notebook draws its live progress bar and curves from these (GoMLX's
+// ui/commandline.AttachProgressBar and ui/gonb/plotly attach to a GoMLX
+// train.Loop; the kit's loop in Train is its own, so they cannot).
+type Event struct {
+	Kind       string // "start", "step" or "epoch"
+	Step       int    // global steps done
+	TotalSteps int    // global steps of the whole run
+	Epoch      int
+	Epochs     int
+	// Values holds the record's finite numbers: loss and its parts, lr and
+	// sec_per_step for a step; validation metrics and epoch_seconds for an
+	// epoch. Empty for "start".
+	Values map[string]float64
+}
+
+// Observer receives a run's Events, on the training goroutine: it must
+// return quickly.
+type Observer func(Event)
+
+// attach sends the start event and returns the function the log writer
+// calls with each record (nil without an observer).
+func (o Observer) attach(epochs, stepsPerEpoch, step, epoch int) func(rec map[string]any) {
+	if o == nil {
+		return nil
+	}
+	total := epochs * stepsPerEpoch
+	o(Event{Kind: "start", Step: step, TotalSteps: total, Epoch: epoch, Epochs: epochs, Values: map[string]float64{}})
+	return func(rec map[string]any) {
+		ev := Event{TotalSteps: total, Epochs: epochs, Values: map[string]float64{}}
+		ev.Kind, _ = rec["kind"].(string)
+		for k, v := range rec {
+			var x float64
+			switch v := v.(type) {
+			case float64:
+				x = v
+			case float32:
+				x = float64(v)
+			case int:
+				x = float64(v)
+			default:
+				continue
+			}
+			switch k {
+			case "step":
+				ev.Step = int(x)
+			case "epoch":
+				ev.Epoch = int(x)
+			default:
+				if !math.IsNaN(x) && !math.IsInf(x, 0) {
+					ev.Values[k] = x
+				}
+			}
+		}
+		o(ev)
+	}
+}
