@@ -32,11 +32,7 @@ func decodeEmbed(es *model.Scope, c Config, x, prompts, pos *Node) *Node {
 	dims := x.Shape().Dimensions
 	r, l := dims[0], dims[1]
 	if c.UsePrompts && c.PromptCond {
-		ctable := es.VariableWithShape("prompt_cond", shapeFloat(c.NumLabels*4, c.D)).NodeValue(g)
-		offsets := MulScalar(Iota(g, shapeInt32(1, c.NumLabels), 1), 4)
-		idx := Add(ConvertDType(prompts, offsets.DType()), offsets)
-		cond := ReduceSum(Gather(ctable, ExpandAxes(idx, -1)), 1) // [R, d]
-		x = Add(x, Reshape(cond, r, 1, c.D))
+		x = Add(x, Reshape(promptCond(es, c, prompts), r, 1, c.D))
 	}
 	ptable := es.VariableWithShape("positions", shapeFloat(decodeCacheLen(c), c.D)).NodeValue(g)
 	p := Gather(ptable, ExpandAxes(pos, -1)) // [L, d]
@@ -106,15 +102,7 @@ func DecodePrefill(scope *model.Scope, c Config, prompts, memory *Node) (logp *N
 	heads, hd := c.Heads, c.D/c.Heads
 	es := scope.At("embeddings")
 	table := es.VariableWithShape("words", shapeFloat(NumTokens(c.VocabSize), c.D)).NodeValue(g)
-	bos := Gather(table, Const(g, [][]int32{{int32(BOSID(c.VocabSize))}}))
-	parts := []*Node{BroadcastToDims(Reshape(bos, 1, 1, c.D), r, 1, c.D)}
-	if c.UsePrompts {
-		ptable := es.VariableWithShape("prompts", shapeFloat(c.NumLabels*4, c.D)).NodeValue(g)
-		offsets := MulScalar(Iota(g, shapeInt32(1, c.NumLabels), 1), 4)
-		idx := Add(ConvertDType(prompts, offsets.DType()), offsets)
-		parts = append(parts, Gather(ptable, ExpandAxes(idx, -1)))
-	}
-	x := Concatenate(parts, 1)
+	x := Concatenate(prefixEmbeddings(es, c, table, prompts, r), 1)
 	p := decoderPrefix(c)
 	x = decodeEmbed(es, c, x, prompts, Iota(g, shapeInt32(p), 0))
 	s := decodeCacheLen(c)
