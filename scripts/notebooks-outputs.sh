@@ -11,7 +11,10 @@
 # ablation grid of 03 runs reduced (ABLATION_SEEDS=1, ABLATION_EPOCHS=1,
 # ABLATION_PRESET= the notebooks' preset, cpu;
 # its cells are kept in runs/notebooks-outputs/ablation and reused; FRESH=1
-# retrains them).
+# retrains them). ABLATION_FROM=DIR copies the finished cells of an earlier
+# `mrg ablate -out DIR` there first (DIR is never written to), so that 03
+# shows that grid: give ABLATION_SEEDS, ABLATION_EPOCHS, ABLATION_SET (extra
+# -set keys) and ABLATION_PRESET as it was run with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3} GOMLX_NO_AUTO_INSTALL=1
@@ -33,12 +36,21 @@ bash scripts/install-notebook-tools.sh
 
 mkdir -p "$WORK"
 [ "${FRESH:-}" = 1 ] && rm -rf "$WORK/ablation"
+if [ -n "${ABLATION_FROM:-}" ]; then
+  if [ ! -f "$ABLATION_FROM/results.json" ]; then
+    echo "notebooks-outputs: ABLATION_FROM=$ABLATION_FROM holds no finished grid (results.json missing): run \`mrg ablate -out $ABLATION_FROM\` first" >&2
+    exit 1
+  fi
+  rm -rf "$WORK/ablation" && mkdir -p "$WORK/ablation"
+  cp -a "$ABLATION_FROM"/. "$WORK/ablation/"
+  find "$WORK/ablation" \( -name .lock -o -name .ckpt.lock \) -delete
+fi
 rm -rf "$WORK/teacher" "$WORK/student" "$WORK/figures"
 cp -a "$RUNS/teacher" "$RUNS/student" "$WORK/"
 rm -f "$WORK"/{teacher,student}/.lock "$WORK"/{teacher,student}/.ckpt.lock
 
 export MRGKIT_RUNS="$PWD/$WORK" MRGKIT_DATA="$(cd "$DATA" && pwd)" MRGKIT_FIGURES="$PWD/$WORK/figures"
-export MRGKIT_ABLATION_SEEDS=${ABLATION_SEEDS:-1} MRGKIT_ABLATION_EPOCHS=${ABLATION_EPOCHS:-1} MRGKIT_ABLATION_PRESET=${ABLATION_PRESET:-}
+export MRGKIT_ABLATION_SEEDS=${ABLATION_SEEDS:-1} MRGKIT_ABLATION_EPOCHS=${ABLATION_EPOCHS:-1} MRGKIT_ABLATION_PRESET=${ABLATION_PRESET:-} MRGKIT_ABLATION_SET=${ABLATION_SET:-}
 start=$(date +%s)
 go build -o bin/nbrun ./mrgkit/cmd/nbrun
 ./bin/nbrun -write -log "$WORK/nbrun.log" \
