@@ -26,8 +26,8 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/pkg/errors"
 
+	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
-	"github.com/mrgkit/mrgkit/mrgkit/data"
 	"github.com/mrgkit/mrgkit/mrgkit/distill"
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	"github.com/mrgkit/mrgkit/mrgkit/metrics"
@@ -545,7 +545,7 @@ func (r *Results) Write(dir string) error {
 		return err
 	}
 	for name, content := range map[string][]byte{"results.json": js, "table.md": []byte(r.Markdown()), "table.csv": []byte(r.CSV())} {
-		if err := data.WriteFileAtomic(filepath.Join(dir, name), content); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, name), content); err != nil {
 			return errors.Wrapf(err, "writing %s", name)
 		}
 	}

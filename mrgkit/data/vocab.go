@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
 )
 
 // Unk is the unknown-word token; R2Gen adds it to every vocabulary.
@@ -122,7 +124,7 @@ func (v *Vocab) Save(path string) error {
 	if err != nil {
 		return errors.Wrap(err, "encoding vocabulary")
 	}
-	return WriteFileAtomic(path, append(b, '\n'))
+	return atomicfile.WriteFile(path, append(b, '\n'))
 }
 
 // LoadVocab reads a vocabulary written by Save.

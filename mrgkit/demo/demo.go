@@ -14,6 +14,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/pkg/errors"
 
+	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/data"
@@ -173,7 +174,7 @@ func Run(opts Options) (*Summary, error) {
 	sum.Seconds["figures"] = time.Since(t0).Seconds()
 	sum.Seconds["total"] = time.Since(start).Seconds()
 
-	if err := train.WriteJSONAtomic(filepath.Join(opts.Out, "summary.json"), sum); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(opts.Out, "summary.json"), sum); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(p, "done in %s\n", time.Since(start).Round(time.Second))

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/pkg/errors"
 
+	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/data"
@@ -92,12 +93,12 @@ func EvaluateRun(runDir string, opts EvalOptions) (*eval.Result, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
-	if err := WriteJSONAtomic(filepath.Join(out, ReportsFile), res.Studies); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(out, ReportsFile), res.Studies); err != nil {
 		return nil, err
 	}
 	m := map[string]any{"split": opts.Split, "beam": opts.Decode.Beam, "decode": opts.Decode, "prompts": res.Prompts, "metrics": res.Flat, "ce": res.CE,
 		"faithfulness": res.Faithfulness, "studies": len(res.Studies), "seconds": res.Seconds}
-	if err := WriteJSONAtomic(filepath.Join(out, MetricsFile), m); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(out, MetricsFile), m); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/pkg/errors"
 
+	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/data"
@@ -289,7 +290,7 @@ func Train(opts Options) (sum *Summary, err error) {
 	}
 	info := RunInfo{Kind: opts.Kind, DataDir: absPath(opts.DataDir), Dataset: opts.Dataset, ImageRoot: absPath(d.ImageRoot),
 		Preset: model.GetParamOr(root, mrgmodel.ParamPreset, ""), Set: runSet, Backend: be.Name(), Teacher: absPath(opts.Teacher)}
-	if err := WriteJSONAtomic(filepath.Join(opts.Out, RunInfoFile), info); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(opts.Out, RunInfoFile), info); err != nil {
 		return nil, err
 	}
 
@@ -657,19 +658,6 @@ func (l *logWriter) Flush() error {
 func (l *logWriter) Close() error {
 	_ = l.Flush()
 	return l.f.Close()
-}
-
-// WriteJSONAtomic writes v as indented JSON to path (creating its directory)
-// atomically: a crash leaves the old file or the new one, never half.
-func WriteJSONAtomic(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return data.WriteFileAtomic(path, b)
 }
 
 // LoadRun loads a run's best (or latest) checkpoint for inference.

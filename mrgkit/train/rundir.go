@@ -28,7 +28,7 @@ var ResumableParams = []string{ParamLR, ParamMinLR, ParamWarmupSteps, ParamWeigh
 var kitRunFiles = map[string]bool{LogFile: true, VocabFile: true, RunInfoFile: true, RunLockFile: true, ckptLockFile: true}
 
 // isLeftover reports whether name is a temporary file or directory that an
-// interrupted atomic write leaves behind (SaveCheckpoint, WriteFileAtomic).
+// interrupted atomic write leaves behind (SaveCheckpoint, atomicfile.WriteFile).
 func isLeftover(name string) bool {
 	for _, d := range []string{CkptDir, BestDir} {
 		if strings.HasPrefix(name, "."+d+".tmp-") {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/data"
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
@@ -122,7 +123,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := data.WriteFileAtomic(*out, append(b, '\n')); err != nil {
+		if err := atomicfile.WriteFile(*out, append(b, '\n')); err != nil {
 			return fmt.Errorf("writing %s: %v", *out, err)
 		}
 	}
