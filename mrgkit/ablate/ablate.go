@@ -32,6 +32,7 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	"github.com/mrgkit/mrgkit/mrgkit/metrics"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
@@ -202,8 +203,8 @@ func Run(opts Options) (*Results, error) {
 	}
 	for seed := 1; seed <= opts.Seeds; seed++ {
 		for _, c := range rows {
-			run := filepath.Join(opts.Out, dirName(c.Name), fmt.Sprintf("seed%d", seed))
-			cell, err := runCell(opts, c, seed, run, teacherSet)
+			rdir := filepath.Join(opts.Out, dirName(c.Name), fmt.Sprintf("seed%d", seed))
+			cell, err := runCell(opts, c, seed, rdir, teacherSet)
 			if err != nil {
 				return nil, errors.Wrapf(err, "ablation cell %q seed %d", c.Name, seed)
 			}
@@ -289,8 +290,8 @@ func (r *Results) RunTests(resamples int, seed uint64) error {
 }
 
 // readReports reads RUN/eval_test/reports.json by study id.
-func readReports(run string) (map[string]eval.Study, error) {
-	path := filepath.Join(run, "eval_test", train.ReportsFile)
+func readReports(rdir string) (map[string]eval.Study, error) {
+	path := filepath.Join(rdir, "eval_test", run.ReportsFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -306,56 +307,56 @@ func readReports(run string) (map[string]eval.Study, error) {
 	return m, nil
 }
 
-func runCell(opts Options, c Config, seed int, run, teacherSet string) (*Cell, error) {
+func runCell(opts Options, c Config, seed int, rdir, teacherSet string) (*Cell, error) {
 	trainSeed := TeacherSeedBase + seed
 	if c.Student {
 		trainSeed = StudentSeedBase + seed
 	}
 	seedSet := fmt.Sprintf("seed=%d", trainSeed)
-	metricsPath := filepath.Join(run, "eval_test", train.MetricsFile)
+	metricsPath := filepath.Join(rdir, "eval_test", run.MetricsFile)
 	if m, err := readMetrics(metricsPath); err == nil {
-		if got, err := runSeed(run); err != nil {
+		if got, err := runSeed(rdir); err != nil {
 			return nil, err
 		} else if got != trainSeed {
-			return nil, errors.Errorf("%s was trained with seed=%d, this grid wants seed=%d (made by an older mrg ablate, whose students shared their teacher's seed?): remove the directory to retrain it", run, got, trainSeed)
+			return nil, errors.Errorf("%s was trained with seed=%d, this grid wants seed=%d (made by an older mrg ablate, whose students shared their teacher's seed?): remove the directory to retrain it", rdir, got, trainSeed)
 		}
-		fmt.Fprintf(opts.Progress, "ablation: %s seed %d already done (%s)\n", c.Name, seed, run)
-		return &Cell{Config: c.Name, Seed: seed, Run: run, Metrics: m}, nil
+		fmt.Fprintf(opts.Progress, "ablation: %s seed %d already done (%s)\n", c.Name, seed, rdir)
+		return &Cell{Config: c.Name, Seed: seed, Run: rdir, Metrics: m}, nil
 	}
-	fmt.Fprintf(opts.Progress, "ablation: %s seed %d → %s (seed=%d)\n", c.Name, seed, run, trainSeed)
+	fmt.Fprintf(opts.Progress, "ablation: %s seed %d → %s (seed=%d)\n", c.Name, seed, rdir, trainSeed)
 	if c.Student {
 		teacher := filepath.Join(opts.Out, dirName(TeacherConfig), fmt.Sprintf("seed%d", seed))
-		if _, err := readMetrics(filepath.Join(teacher, "eval_test", train.MetricsFile)); err != nil {
+		if _, err := readMetrics(filepath.Join(teacher, "eval_test", run.MetricsFile)); err != nil {
 			tc := Config{Name: TeacherConfig, Set: teacherSet}
 			if _, err := runCell(opts, tc, seed, teacher, teacherSet); err != nil {
 				return nil, err
 			}
 		}
 		if _, err := distill.Distill(distill.Options{Teacher: teacher, DataDir: opts.DataDir, Dataset: opts.Dataset, ImageRoot: opts.ImageRoot,
-			Preset: opts.Preset, Set: train.JoinSets(opts.Set, c.Set, teacherSet, seedSet), Out: run, Progress: opts.Progress, Backend: opts.Backend}); err != nil {
+			Preset: opts.Preset, Set: train.JoinSets(opts.Set, c.Set, teacherSet, seedSet), Out: rdir, Progress: opts.Progress, Backend: opts.Backend}); err != nil {
 			return nil, err
 		}
 	} else {
 		if _, err := train.Train(train.Options{DataDir: opts.DataDir, Dataset: opts.Dataset, ImageRoot: opts.ImageRoot, Preset: opts.Preset,
-			Set: train.JoinSets(opts.Set, c.Set, seedSet), Out: run, Progress: opts.Progress, Backend: opts.Backend}); err != nil {
+			Set: train.JoinSets(opts.Set, c.Set, seedSet), Out: rdir, Progress: opts.Progress, Backend: opts.Backend}); err != nil {
 			return nil, err
 		}
 	}
-	r, err := train.EvaluateRun(run, train.EvalOptions{Split: "test", Decode: opts.Decode, Backend: opts.Backend, Progress: opts.Progress})
+	r, err := run.Evaluate(rdir, run.EvalOptions{Split: "test", Decode: opts.Decode, Backend: opts.Backend, Progress: opts.Progress})
 	if err != nil {
 		return nil, err
 	}
-	return &Cell{Config: c.Name, Seed: seed, Run: run, Metrics: r.Flat}, nil
+	return &Cell{Config: c.Name, Seed: seed, Run: rdir, Metrics: r.Flat}, nil
 }
 
 // runSeed is the last seed=N of a run's recorded settings (run.json).
-func runSeed(run string) (int, error) {
-	path := filepath.Join(run, train.RunInfoFile)
+func runSeed(rdir string) (int, error) {
+	path := filepath.Join(rdir, run.RunInfoFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, err
 	}
-	var info train.RunInfo
+	var info run.Info
 	if err := json.Unmarshal(b, &info); err != nil {
 		return 0, errors.Wrapf(err, "%s", path)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/plots"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 	"github.com/mrgkit/mrgkit/mrgkit/toycxr"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
@@ -141,7 +142,7 @@ func Run(opts Options) (*Summary, error) {
 			if prompts == eval.PromptsTruth && !r.oracle {
 				continue
 			}
-			res, err := train.EvaluateRun(r.dir, train.EvalOptions{Split: "test", Decode: decode, Backend: be, Progress: p, Prompts: prompts})
+			res, err := run.Evaluate(r.dir, run.EvalOptions{Split: "test", Decode: decode, Backend: be, Progress: p, Prompts: prompts})
 			if err != nil {
 				return nil, errors.Wrapf(err, "evaluating %s", r.name)
 			}
@@ -226,7 +227,7 @@ func (s *Summary) Table() string {
 func figures(opts Options, teacher, student string, rows []Row, be compute.Backend) ([]string, error) {
 	var out []string
 	for _, r := range []struct{ name, dir string }{{"teacher", teacher}, {"student", student}} {
-		f, err := plots.LossCurves(filepath.Join(r.dir, train.LogFile), filepath.Join(opts.Figures, r.name))
+		f, err := plots.LossCurves(filepath.Join(r.dir, run.LogFile), filepath.Join(opts.Figures, r.name))
 		if err != nil {
 			return nil, errors.Wrapf(err, "%s curves", r.name)
 		}
@@ -277,7 +278,7 @@ func figures(opts Options, teacher, student string, rows []Row, be compute.Backe
 // attentionFigure overlays the teacher's patch→"cardiomegaly" attention on
 // the frontal image of the first test study whose labels say cardiomegaly
 // (else the first test study).
-func attentionFigure(opts Options, run string, be compute.Backend) ([]string, error) {
+func attentionFigure(opts Options, rdir string, be compute.Backend) ([]string, error) {
 	ann, err := data.LoadAnnotation(filepath.Join(opts.DataDir, "annotation.json"))
 	if err != nil {
 		return nil, err
@@ -296,7 +297,7 @@ func attentionFigure(opts Options, run string, be compute.Backend) ([]string, er
 	for _, p := range pick.ImagePaths {
 		imgs = append(imgs, filepath.Join(opts.DataDir, "images", p))
 	}
-	store, _, _, err := train.LoadRun(run)
+	store, _, _, err := run.Load(rdir)
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +308,7 @@ func attentionFigure(opts Options, run string, be compute.Backend) ([]string, er
 	if len(imgs) > c.Views {
 		imgs = imgs[:c.Views]
 	}
-	res, err := train.GenerateStudy(run, imgs, mrgmodel.DecodeOptions{Beam: 1, RepetitionPenalty: 1}, be, nil)
+	res, err := run.GenerateStudy(rdir, imgs, mrgmodel.DecodeOptions{Beam: 1, RepetitionPenalty: 1}, be, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mrgkit/mrgkit/mrgkit/data"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
@@ -64,7 +65,7 @@ func Distill(opts Options) (*train.Summary, error) {
 	if opts.Rounds > 10 {
 		return nil, errors.Errorf("rounds=%d: at most 10", opts.Rounds)
 	}
-	if opts.Teacher != "" && opts.Out != "" && train.SameRunDir(opts.Teacher, opts.Out) {
+	if opts.Teacher != "" && opts.Out != "" && run.SameRunDir(opts.Teacher, opts.Out) {
 		return nil, errors.Errorf("-out %s is the teacher's run directory: the student needs a directory of its own", opts.Out)
 	}
 	teacher := opts.Teacher
@@ -92,7 +93,7 @@ func Distill(opts Options) (*train.Summary, error) {
 }
 
 func distillOnce(opts Options) (*train.Summary, error) {
-	tStore, vocab, info, err := train.LoadRun(opts.Teacher)
+	tStore, vocab, info, err := run.Load(opts.Teacher)
 	if err != nil {
 		return nil, errors.Wrap(err, "loading the teacher")
 	}
@@ -103,7 +104,7 @@ func distillOnce(opts Options) (*train.Summary, error) {
 	if opts.DataDir == "" {
 		opts.DataDir, opts.ImageRoot = info.DataDir, info.ImageRoot
 	}
-	if opts.Preset == "" && !train.HasCheckpoint(filepath.Join(opts.Out, train.CkptDir)) {
+	if opts.Preset == "" && !run.HasCheckpoint(filepath.Join(opts.Out, run.CkptDir)) {
 		opts.Preset = info.Preset // a resumed student keeps its own
 	}
 	set := opts.Set

@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/mrgkit/mrgkit/mrgkit/plots"
 	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/plots"
 )
 
 // PublishedRow is a published result quoted in METHOD.md, on real data, for
@@ -88,7 +89,7 @@ func PaperTable(cells []plots.ResultCell, data string, withPublished bool) (stri
 }
 
 // EvalCell reads RUN/eval_<split>/metrics.json (written by
-// train.EvaluateRun and `mrg eval`) as one result cell named config.
+// run.Evaluate and `mrg eval`) as one result cell named config.
 func EvalCell(run, split, config string) (plots.ResultCell, error) {
 	path := filepath.Join(run, "eval_"+split, "metrics.json")
 	b, err := os.ReadFile(path)

@@ -16,19 +16,20 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/distill"
 	"github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/plots"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
 // TeacherOptions are the training options of the notebooks' teacher: the
 // synthetic set in dataDir, preset cpu (smoke mode: tiny, one epoch), into
 // run, quiet (the live plot shows progress), progress on Out.
-func TeacherOptions(dataDir, run string) train.Options {
+func TeacherOptions(dataDir, rdir string) train.Options {
 	return train.Options{
 		DataDir:  dataDir,
 		Dataset:  "toycxr",
 		Preset:   Pick("cpu", "tiny"),
 		Set:      Pick("", "epochs=1"),
-		Out:      run,
+		Out:      rdir,
 		Progress: Out,
 		Quiet:    true,
 	}
@@ -36,33 +37,33 @@ func TeacherOptions(dataDir, run string) train.Options {
 
 // TrainTeacher trains (or resumes, or finds finished) the notebooks' teacher
 // run RunDir("teacher") on ToyCXR(), showing a live loss plot.
-func TrainTeacher() (run string, sum *train.Summary, err error) {
+func TrainTeacher() (rdir string, sum *train.Summary, err error) {
 	dir, _, err := ToyCXR()
 	if err != nil {
 		return "", nil, err
 	}
-	if run, err = RunDir("teacher"); err != nil {
+	if rdir, err = RunDir("teacher"); err != nil {
 		return "", nil, err
 	}
-	stop := LiveLoss(filepath.Join(run, train.LogFile), 3*time.Second)
-	sum, err = train.Train(TeacherOptions(dir, run))
+	stop := LiveLoss(filepath.Join(rdir, run.LogFile), 3*time.Second)
+	sum, err = train.Train(TeacherOptions(dir, rdir))
 	stop()
-	return run, sum, err
+	return rdir, sum, err
 }
 
 // TeacherRun returns the teacher run, training it first (TrainTeacher) if it
 // has no best checkpoint yet — e.g. when 02_train_teacher was not run.
 func TeacherRun() (string, error) {
-	run, err := RunDir("teacher")
+	rdir, err := RunDir("teacher")
 	if err != nil {
 		return "", err
 	}
-	if train.HasCheckpoint(filepath.Join(run, train.BestDir)) {
-		return run, nil
+	if run.HasCheckpoint(filepath.Join(rdir, run.BestDir)) {
+		return rdir, nil
 	}
-	fmt.Fprintf(Out, "no trained teacher in %s yet: training it now\n", run)
-	run, _, err = TrainTeacher()
-	return run, err
+	fmt.Fprintf(Out, "no trained teacher in %s yet: training it now\n", rdir)
+	rdir, _, err = TrainTeacher()
+	return rdir, err
 }
 
 // VariableRows reads a 2-D float32 variable of a store (e.g. the knowledge
@@ -125,8 +126,8 @@ func ConceptsFor(labels *chexpert.Labels, max int) []int {
 // adjacency ("graph_adjacency"), the co-occurrence edge weights when the run
 // has them ("graph_cooccurrence"), and the cosine similarity of the run's
 // learned node embeddings ("node_similarity").
-func GraphFigures(run, outDir string) ([]string, error) {
-	store, _, _, err := train.LoadRun(run)
+func GraphFigures(rdir, outDir string) ([]string, error) {
+	store, _, _, err := run.Load(rdir)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +173,7 @@ const NodeEmbeddingsPath = "/" + model.ScopeName + "/knowledge/node_embeddings"
 // and draws, for each concept, its patch→concept attention over the frontal
 // image ("attention_<id>_<concept>" in outDir, PNG and SVG). It returns the
 // written paths and the generated report.
-func AttentionFigures(run string, e data.Entry, imageRoot string, concepts []int, outDir string) ([]string, string, error) {
+func AttentionFigures(rdir string, e data.Entry, imageRoot string, concepts []int, outDir string) ([]string, string, error) {
 	if len(e.ImagePaths) == 0 {
 		return nil, "", errors.Errorf("notebook: study %s has no images", e.ID)
 	}
@@ -180,7 +181,7 @@ func AttentionFigures(run string, e data.Entry, imageRoot string, concepts []int
 	for _, p := range e.ImagePaths {
 		imgs = append(imgs, filepath.Join(imageRoot, p))
 	}
-	store, _, _, err := train.LoadRun(run)
+	store, _, _, err := run.Load(rdir)
 	if err != nil {
 		return nil, "", err
 	}
@@ -188,12 +189,12 @@ func AttentionFigures(run string, e data.Entry, imageRoot string, concepts []int
 	if len(imgs) > c.Views {
 		imgs = imgs[:c.Views]
 	}
-	res, err := train.GenerateStudy(run, imgs, model.DefaultDecodeOptions(), nil, nil)
+	res, err := run.GenerateStudy(rdir, imgs, model.DefaultDecodeOptions(), nil, nil)
 	if err != nil {
 		return nil, "", err
 	}
 	if res.Attention == nil {
-		return nil, res.Report, errors.Errorf("notebook: run %s has no fusion attention (fusion switched off)", run)
+		return nil, res.Report, errors.Errorf("notebook: run %s has no fusion attention (fusion switched off)", rdir)
 	}
 	grid := model.GridSize(c)
 	frontal, err := LoadImage(imgs[0])
@@ -222,7 +223,7 @@ func AttentionFigures(run string, e data.Entry, imageRoot string, concepts []int
 // StudentOptions are the distillation options of the notebooks' student:
 // distilled from teacher into run, same preset as the teacher (smoke mode:
 // tiny, one epoch), reference KD weights unless set overrides them.
-func StudentOptions(teacher, run, set string) distill.Options {
+func StudentOptions(teacher, rdir, set string) distill.Options {
 	s := Pick("", "epochs=1")
 	if set != "" {
 		if s != "" {
@@ -230,39 +231,39 @@ func StudentOptions(teacher, run, set string) distill.Options {
 		}
 		s += set
 	}
-	return distill.Options{Teacher: teacher, Preset: Pick("cpu", "tiny"), Set: s, Out: run, Progress: Out, Quiet: true}
+	return distill.Options{Teacher: teacher, Preset: Pick("cpu", "tiny"), Set: s, Out: rdir, Progress: Out, Quiet: true}
 }
 
 // TrainStudent distills the notebooks' student (RunDir("student")) from the
 // teacher (TeacherRun), showing a live loss plot with the KD components.
-func TrainStudent(set string) (run string, sum *train.Summary, err error) {
+func TrainStudent(set string) (rdir string, sum *train.Summary, err error) {
 	teacher, err := TeacherRun()
 	if err != nil {
 		return "", nil, err
 	}
-	if run, err = RunDir("student"); err != nil {
+	if rdir, err = RunDir("student"); err != nil {
 		return "", nil, err
 	}
-	stop := LiveLoss(filepath.Join(run, train.LogFile), 3*time.Second)
-	sum, err = distill.Distill(StudentOptions(teacher, run, set))
+	stop := LiveLoss(filepath.Join(rdir, run.LogFile), 3*time.Second)
+	sum, err = distill.Distill(StudentOptions(teacher, rdir, set))
 	stop()
-	return run, sum, err
+	return rdir, sum, err
 }
 
 // EvaluateTest evaluates a run on the test split (beam 3; greedy in smoke
 // mode), writing RUN/eval_test, unless that evaluation already exists and
 // is newer than the run's best checkpoint; it returns the metrics.
-func EvaluateTest(run string) (map[string]float64, error) {
-	metrics := filepath.Join(run, "eval_test", train.MetricsFile)
+func EvaluateTest(rdir string) (map[string]float64, error) {
+	metrics := filepath.Join(rdir, "eval_test", run.MetricsFile)
 	if st, err := os.Stat(metrics); err == nil {
-		if ck, err := os.Stat(filepath.Join(run, train.BestDir)); err == nil && st.ModTime().After(ck.ModTime()) {
-			c, err := EvalCell(run, "test", "")
+		if ck, err := os.Stat(filepath.Join(rdir, run.BestDir)); err == nil && st.ModTime().After(ck.ModTime()) {
+			c, err := EvalCell(rdir, "test", "")
 			return c.Metrics, err
 		}
 	}
 	dec := model.DefaultDecodeOptions()
 	dec.Beam = Pick(3, 1)
-	res, err := train.EvaluateRun(run, train.EvalOptions{Split: "test", Decode: dec})
+	res, err := run.Evaluate(rdir, run.EvalOptions{Split: "test", Decode: dec})
 	if err != nil {
 		return nil, err
 	}

@@ -15,18 +15,16 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	"github.com/mrgkit/mrgkit/mrgkit/metrics"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 // Training hyperparameters (root scope), beside the optimiser's (optim.go).
 const (
-	ParamBatchSize       = "batch_size"
 	ParamEpochs          = "epochs"
-	ParamSeed            = "seed"
 	ParamCheckpointEvery = "checkpoint_every" // steps between checkpoints (0: epoch ends only)
 	ParamValBeam         = "val_beam"         // beam width of per-epoch validation
 	ParamValLimit        = "val_limit"        // validation batches per epoch (0: all)
 	ParamSelectMetric    = "select_metric"    // validation metric(s) for model selection, "+"-separated keys are summed
-	ParamRotateDeg       = "rotate_deg"       // training augmentation
 	ParamVocabThreshold  = "vocab_threshold"  // 0: the dataset's default (3 IU, 10 MIMIC)
 	ParamMinGenLen       = "min_gen_len"      // minimum generated words
 	ParamLengthPenalty   = "length_penalty"   // validation beam: logprob / (words+1)^α
@@ -34,29 +32,25 @@ const (
 	// ParamLogitAdjust sets the diagnosis branch's base probabilities after
 	// each validation pass (eval.AdjustF1, AdjustPaper or AdjustNone).
 	ParamLogitAdjust = "logit_adjust"
-	// ParamReportOrder is the sentence order of the decoder's training
-	// targets: "canonical" (labeler.CanonicalOrder: findings stated in
-	// CheXpert order, so the prompts say what comes next) or "original".
-	ParamReportOrder = "report_order"
 )
 
 // Defaults are the training hyperparameters of the `cpu` preset.
 func Defaults() map[string]any {
 	return map[string]any{
-		ParamBatchSize:       16,
+		run.ParamBatchSize:   16,
 		ParamEpochs:          8,
-		ParamSeed:            42,
+		run.ParamSeed:        42,
 		ParamCheckpointEvery: 200,
 		ParamValBeam:         1,
 		ParamValLimit:        0,
 		ParamSelectMetric:    "BLEU_4+ce_micro_f1",
-		ParamRotateDeg:       5.0,
+		run.ParamRotateDeg:   5.0,
 		ParamVocabThreshold:  0,
 		ParamMinGenLen:       3,
 		ParamLengthPenalty:   mrgmodel.DefaultDecodeOptions().LengthPenalty,
 		ParamNoRepeatNgram:   mrgmodel.DefaultDecodeOptions().NoRepeatNgram,
 		ParamLogitAdjust:     eval.AdjustF1,
-		ParamReportOrder:     "canonical",
+		run.ParamReportOrder: "canonical",
 		ParamLR:              5e-3, // high for a short CPU run: the decoder learns to use its prompts in a few hundred steps (README)
 		ParamMinLR:           1e-5,
 		ParamWarmupSteps:     100,
@@ -71,9 +65,9 @@ func Defaults() map[string]any {
 
 // Presets overrides per model preset.
 var Presets = map[string]map[string]any{
-	"tiny":  {ParamEpochs: 1, ParamBatchSize: 4, ParamWarmupSteps: 2, ParamCheckpointEvery: 0, ParamLR: 1e-3},
+	"tiny":  {ParamEpochs: 1, run.ParamBatchSize: 4, ParamWarmupSteps: 2, ParamCheckpointEvery: 0, ParamLR: 1e-3},
 	"cpu":   {},
-	"paper": {ParamReportOrder: "original", ParamEpochs: 10, ParamLR: 5e-5, ParamMinLR: 5e-6, ParamWarmupSteps: 2000, ParamValBeam: 3},
+	"paper": {run.ParamReportOrder: "original", ParamEpochs: 10, ParamLR: 5e-5, ParamMinLR: 5e-6, ParamWarmupSteps: 2000, ParamValBeam: 3},
 }
 
 // Configure fills a new store with the model and training hyperparameters
@@ -106,8 +100,8 @@ func validate(store *model.Store) error {
 		return err
 	}
 	switch {
-	case model.GetParamOr(r, ParamBatchSize, 16) < 1:
-		return errors.Errorf("%s must be >= 1", ParamBatchSize)
+	case model.GetParamOr(r, run.ParamBatchSize, 16) < 1:
+		return errors.Errorf("%s must be >= 1", run.ParamBatchSize)
 	case model.GetParamOr(r, ParamEpochs, 1) < 1:
 		return errors.Errorf("%s must be >= 1", ParamEpochs)
 	case !(lr > 0 && lr <= MaxLR): // also refuses NaN
@@ -125,8 +119,8 @@ func validate(store *model.Store) error {
 	case model.GetParamOr(r, ParamWarmupSteps, 0) < 0:
 		return errors.Errorf("%s must be >= 0", ParamWarmupSteps)
 	}
-	if o := model.GetParamOr(r, ParamReportOrder, "original"); o != "canonical" && o != "original" {
-		return errors.Errorf("%s=%q: must be canonical or original", ParamReportOrder, o)
+	if o := model.GetParamOr(r, run.ParamReportOrder, "original"); o != "canonical" && o != "original" {
+		return errors.Errorf("%s=%q: must be canonical or original", run.ParamReportOrder, o)
 	}
 	if err := eval.CheckAdjust(model.GetParamOr(r, ParamLogitAdjust, eval.AdjustF1)); err != nil {
 		return err

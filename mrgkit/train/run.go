@@ -24,15 +24,7 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	"github.com/mrgkit/mrgkit/mrgkit/labeler"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
-)
-
-// Files of a run directory.
-const (
-	LogFile     = "log.jsonl"  // per-step and per-epoch metrics (JSON lines)
-	VocabFile   = "vocab.json" // the data vocabulary
-	CkptDir     = "ckpt"       // latest checkpoint (resume)
-	BestDir     = "best"       // best checkpoint on validation (eval, generate, teacher)
-	RunInfoFile = "run.json"   // what the run was trained on
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 // StepGraphFn builds a training step: inputs images, tokens, labels; outputs
@@ -69,18 +61,6 @@ type Options struct {
 	InitEncoder string
 }
 
-// RunInfo is written to run.json.
-type RunInfo struct {
-	Kind      string `json:"kind"`
-	DataDir   string `json:"data_dir"`
-	Dataset   string `json:"dataset"`
-	ImageRoot string `json:"image_root"`
-	Preset    string `json:"preset"`
-	Set       string `json:"set"`
-	Backend   string `json:"backend"`
-	Teacher   string `json:"teacher,omitempty"`
-}
-
 // Summary is what Train returns.
 type Summary struct {
 	Dir        string
@@ -91,90 +71,6 @@ type Summary struct {
 	Seconds    float64
 	SecPerStep float64
 	Stopped    bool // stopped early by MaxSteps
-}
-
-// Data bundles what a run reads from a dataset.
-type Data struct {
-	Ann       *data.Annotation
-	Clean     func(string) string
-	Vocab     *data.Vocab
-	ImageRoot string
-	Refs      map[string]string // id → cleaned report, every split
-}
-
-// LoadData reads the annotation and builds (or loads) the vocabulary.
-func LoadData(dataDir, dataset, imageRoot string, vocab *data.Vocab, threshold int) (*Data, error) {
-	annPath := filepath.Join(dataDir, "annotation.json")
-	if _, err := os.Stat(annPath); err != nil {
-		return nil, errors.Errorf("data directory %s has no annotation.json (generate one with `mrg data synth -out %s`)", dataDir, dataDir)
-	}
-	ann, err := data.LoadAnnotation(annPath)
-	if err != nil {
-		return nil, err
-	}
-	clean, err := data.Cleaner(dataset)
-	if err != nil {
-		return nil, err
-	}
-	if imageRoot == "" {
-		imageRoot = filepath.Join(dataDir, "images")
-	}
-	d := &Data{Ann: ann, Clean: clean, ImageRoot: imageRoot, Refs: map[string]string{}}
-	for _, e := range ann.All() {
-		d.Refs[e.ID] = clean(e.Report)
-	}
-	if vocab == nil {
-		if threshold <= 0 {
-			threshold, _, err = data.DefaultThreshold(dataset)
-			if err != nil {
-				return nil, err
-			}
-		}
-		var reports []string
-		for _, e := range ann.Train {
-			reports = append(reports, d.Refs[e.ID])
-		}
-		if len(reports) == 0 {
-			return nil, errors.Errorf("%s: the train split is empty", annPath)
-		}
-		vocab = data.BuildVocab(reports, threshold)
-	}
-	d.Vocab = vocab
-	return d, nil
-}
-
-// Loader builds a loader over one split with the store's image settings.
-func (d *Data) Loader(store *model.Store, split string, train bool) (*data.Loader, error) {
-	entries, err := d.Ann.Split(split)
-	if err != nil {
-		return nil, err
-	}
-	if len(entries) == 0 {
-		return nil, errors.Errorf("split %q is empty", split)
-	}
-	c := mrgmodel.ReadConfig(store)
-	r := store.RootScope()
-	bs := model.GetParamOr(r, ParamBatchSize, 16)
-	cfg := data.LoaderConfig{
-		BatchSize: bs,
-		MaxLen:    c.MaxLen,
-		Views:     c.Views,
-		Transform: data.Transform{Resize: c.ImageResize, Crop: c.ImageSize, Train: train, Channels: c.Channels},
-		Shuffle:   train,
-		Seed:      int64(model.GetParamOr(r, ParamSeed, 42)),
-		DropLast:  train && len(entries) > bs,
-		Prefetch:  4,
-		Cache:     true,
-		LabelFunc: labeler.Label,
-	}
-	if train {
-		cfg.Transform.RotateDeg = model.GetParamOr(r, ParamRotateDeg, 5.0)
-		// Runs made before report_order existed trained on the original order.
-		if model.GetParamOr(r, ParamReportOrder, "original") == "canonical" {
-			cfg.Target = labeler.CanonicalOrder
-		}
-	}
-	return data.NewLoader(entries, d.ImageRoot, d.Vocab, d.Clean, cfg)
 }
 
 // Train runs (or resumes) a training run into opts.Out.
@@ -202,22 +98,22 @@ func Train(opts Options) (sum *Summary, err error) {
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return nil, errors.Wrapf(err, "creating run directory")
 	}
-	lock, err := LockRun(opts.Out)
+	lock, err := run.LockRun(opts.Out)
 	if err != nil {
 		return nil, err
 	}
 	defer lock.Unlock()
-	rd, err := prepareRunDir(opts.Out, opts.Kind, opts.Force)
+	rd, err := run.Prepare(opts.Out, opts.Kind, opts.Force)
 	if err != nil {
 		return nil, err
 	}
-	if rd.resume && rd.info != nil && opts.ImageRoot == "" && rd.info.ImageRoot != "" &&
-		(opts.DataDir == "" || rd.info.DataDir == "" || sameDir(opts.DataDir, ResolveRunPath(opts.Out, rd.info.DataDir))) {
-		opts.ImageRoot = ResolveRunPath(opts.Out, rd.info.ImageRoot) // a resumed run keeps its images
+	if rd.Resume && rd.Info != nil && opts.ImageRoot == "" && rd.Info.ImageRoot != "" &&
+		(opts.DataDir == "" || rd.Info.DataDir == "" || run.SameDir(opts.DataDir, run.ResolveRunPath(opts.Out, rd.Info.DataDir))) {
+		opts.ImageRoot = run.ResolveRunPath(opts.Out, rd.Info.ImageRoot) // a resumed run keeps its images
 	}
 	if opts.Dataset == "" { // a resumed run keeps its own, a new one is toycxr
-		if rd.resume && rd.info != nil && rd.info.Dataset != "" {
-			opts.Dataset = rd.info.Dataset
+		if rd.Resume && rd.Info != nil && rd.Info.Dataset != "" {
+			opts.Dataset = rd.Info.Dataset
 		} else {
 			opts.Dataset = "toycxr"
 		}
@@ -225,25 +121,25 @@ func Train(opts Options) (sum *Summary, err error) {
 
 	// Configure or resume.
 	var store *model.Store
-	var state *State
+	var state *run.State
 	var vocab *data.Vocab
-	ckpt := filepath.Join(opts.Out, CkptDir)
-	resuming := rd.resume
+	ckpt := filepath.Join(opts.Out, run.CkptDir)
+	resuming := rd.Resume
 	runSet := opts.Set
 	if resuming {
-		store, state, err = LoadCheckpoint(ckpt)
+		store, state, err = run.LoadCheckpoint(ckpt)
 		if err != nil {
 			return nil, err
 		}
-		applied, err := applyResume(store, rd.info, opts)
+		applied, err := applyResume(store, rd.Info, opts)
 		if err != nil {
 			return nil, err
 		}
 		runSet = applied
-		if rd.info != nil {
-			runSet = JoinSets(rd.info.Set, applied)
+		if rd.Info != nil {
+			runSet = JoinSets(rd.Info.Set, applied)
 		}
-		if vocab, err = data.LoadVocab(filepath.Join(opts.Out, VocabFile)); err != nil {
+		if vocab, err = data.LoadVocab(filepath.Join(opts.Out, run.VocabFile)); err != nil {
 			return nil, errors.Wrap(err, "resuming: reading the run's vocabulary")
 		}
 		fmt.Fprintf(opts.Progress, "resuming %s from step %d (epoch %d, batch %d)\n", opts.Out, state.Step, state.Epoch, state.Batch)
@@ -261,25 +157,25 @@ func Train(opts Options) (sum *Summary, err error) {
 		if err := Configure(store, opts.Preset, opts.Set); err != nil {
 			return nil, err
 		}
-		state = &State{Epoch: 1, BestScore: -1} // every selection metric is >= 0
+		state = &run.State{Epoch: 1, BestScore: -1} // every selection metric is >= 0
 		vocab = opts.Vocab
 	}
 	if err := mrgmodel.CheckBackend(mrgmodel.ReadConfig(store), be.Name()); err != nil {
 		return nil, err
 	}
 	threshold := model.GetParamOr(store.RootScope(), ParamVocabThreshold, 0)
-	d, err := LoadData(opts.DataDir, opts.Dataset, opts.ImageRoot, vocab, threshold)
+	d, err := run.LoadData(opts.DataDir, opts.Dataset, opts.ImageRoot, vocab, threshold)
 	if err != nil {
 		return nil, err
 	}
 	root := store.RootScope()
 	if !resuming {
 		root.SetParam(mrgmodel.ParamVocabSize, d.Vocab.Size())
-		if err := d.Vocab.Save(filepath.Join(opts.Out, VocabFile)); err != nil {
+		if err := d.Vocab.Save(filepath.Join(opts.Out, run.VocabFile)); err != nil {
 			return nil, err
 		}
-		_ = os.Remove(filepath.Join(opts.Out, LogFile))
-		seed := int64(model.GetParamOr(root, ParamSeed, 42))
+		_ = os.Remove(filepath.Join(opts.Out, run.LogFile))
+		seed := int64(model.GetParamOr(root, run.ParamSeed, 42))
 		if err := store.SetRNGStateFromSeed(seed); err != nil {
 			return nil, err
 		}
@@ -288,9 +184,9 @@ func Train(opts Options) (sum *Summary, err error) {
 	if c.VocabSize != d.Vocab.Size() {
 		return nil, errors.Errorf("run vocabulary has %d words but the model was built for %d", d.Vocab.Size(), c.VocabSize)
 	}
-	info := RunInfo{Kind: opts.Kind, DataDir: absPath(opts.DataDir), Dataset: opts.Dataset, ImageRoot: absPath(d.ImageRoot),
-		Preset: model.GetParamOr(root, mrgmodel.ParamPreset, ""), Set: runSet, Backend: be.Name(), Teacher: absPath(opts.Teacher)}
-	if err := atomicfile.WriteJSON(filepath.Join(opts.Out, RunInfoFile), info); err != nil {
+	info := run.Info{Kind: opts.Kind, DataDir: run.AbsPath(opts.DataDir), Dataset: opts.Dataset, ImageRoot: run.AbsPath(d.ImageRoot),
+		Preset: model.GetParamOr(root, mrgmodel.ParamPreset, ""), Set: runSet, Backend: be.Name(), Teacher: run.AbsPath(opts.Teacher)}
+	if err := atomicfile.WriteJSON(filepath.Join(opts.Out, run.RunInfoFile), info); err != nil {
 		return nil, err
 	}
 
@@ -338,12 +234,12 @@ func Train(opts Options) (sum *Summary, err error) {
 		return nil, err
 	}
 	if c.UsePrompts && len(state.BaseProb) == c.NumLabels {
-		if err := setBaseProb(store, state.BaseProb); err != nil {
+		if err := run.SetBaseProb(store, state.BaseProb); err != nil {
 			return nil, err
 		}
 	}
 
-	logW, err := openLogAt(filepath.Join(opts.Out, LogFile), state.LogOffset, opts.Progress)
+	logW, err := openLogAt(filepath.Join(opts.Out, run.LogFile), state.LogOffset, opts.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -361,10 +257,10 @@ func Train(opts Options) (sum *Summary, err error) {
 			return err
 		}
 		state.LogOffset = logW.offset
-		return SaveCheckpoint(store, ckpt, state)
+		return run.SaveCheckpoint(store, ckpt, state)
 	}
 	fmt.Fprintf(opts.Progress, "training %s: preset %s, %d epochs x %d steps (batch %d), backend %s\n", opts.Out,
-		info.Preset, epochs, stepsPerEpoch, model.GetParamOr(root, ParamBatchSize, 16), be.Name())
+		info.Preset, epochs, stepsPerEpoch, model.GetParamOr(root, run.ParamBatchSize, 16), be.Name())
 
 	for ; state.Epoch <= epochs; state.Epoch, state.Batch = state.Epoch+1, 0 {
 		epochStart := time.Now()
@@ -447,7 +343,7 @@ func Train(opts Options) (sum *Summary, err error) {
 			if state.BaseProb, err = eval.Calibrate(model.GetParamOr(root, ParamLogitAdjust, eval.AdjustF1), diags, prev); err != nil {
 				return nil, err
 			}
-			if err := setBaseProb(store, state.BaseProb); err != nil {
+			if err := run.SetBaseProb(store, state.BaseProb); err != nil {
 				return nil, err
 			}
 			if gen, err = mrgmodel.NewGenerator(be, store); err != nil {
@@ -478,7 +374,7 @@ func Train(opts Options) (sum *Summary, err error) {
 				return nil, err
 			}
 			state.LogOffset = logW.offset
-			if err := SaveCheckpoint(store, filepath.Join(opts.Out, BestDir), state); err != nil {
+			if err := run.SaveCheckpoint(store, filepath.Join(opts.Out, run.BestDir), state); err != nil {
 				return nil, err
 			}
 		}
@@ -505,23 +401,6 @@ func ones(n int) []float32 {
 		o[i] = 1
 	}
 	return o
-}
-
-// basePriorPath is where the diagnosis branch keeps its base probabilities.
-var basePriorPath = "/" + mrgmodel.ScopeName + "/diagnosis"
-
-func setBaseProb(store *model.Store, p []float32) error {
-	v := store.GetVariable(basePriorPath + "/base_prob")
-	t := tensors.FromFlatDataAndDimensions(append([]float32(nil), p...), len(p))
-	if v == nil {
-		_, err := store.Scope(basePriorPath).CreateVariable("base_prob", t)
-		if err != nil {
-			return err
-		}
-		store.GetVariable(basePriorPath + "/base_prob").SetTrainable(false)
-		return nil
-	}
-	return v.SetValue(t)
 }
 
 // setCooccurrence fills the knowledge graph's edge weights from the training labels.
@@ -551,23 +430,6 @@ func setCooccurrence(store *model.Store, entries []data.Entry) error {
 		store.GetVariable("/" + mrgmodel.ScopeName + "/knowledge/edge_weights").SetTrainable(false)
 	}
 	return err
-}
-
-// lastCkptStep returns the step of the checkpoint in dir, if it has a readable one.
-func lastCkptStep(dir string) (int, bool) {
-	d, ok := checkpointDir(dir)
-	if !ok {
-		return 0, false
-	}
-	b, err := os.ReadFile(filepath.Join(d, stateFile))
-	if err != nil {
-		return 0, false
-	}
-	var s State
-	if json.Unmarshal(b, &s) != nil {
-		return 0, false
-	}
-	return s.Step, true
 }
 
 func toFloat(v any) float64 {
@@ -660,52 +522,6 @@ func (l *logWriter) Close() error {
 	return l.f.Close()
 }
 
-// LoadRun loads a run's best (or latest) checkpoint for inference.
-func LoadRun(dir string) (*model.Store, *data.Vocab, *RunInfo, error) {
-	// Shared checkpoint lock: a trainer never swaps a checkpoint in while
-	// this reads one.
-	unlock, err := lockCheckpoints(dir, false)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	defer unlock()
-	ck := filepath.Join(dir, BestDir)
-	if !HasCheckpoint(ck) {
-		ck = filepath.Join(dir, CkptDir)
-	}
-	if !HasCheckpoint(ck) {
-		return nil, nil, nil, errors.Errorf("%s is not a trained run: no checkpoint in %s/%s or %s/%s", dir, dir, BestDir, dir, CkptDir)
-	}
-	store, state, err := LoadCheckpoint(ck)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	vocab, err := data.LoadVocab(filepath.Join(dir, VocabFile))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	var info RunInfo
-	if b, err := os.ReadFile(filepath.Join(dir, RunInfoFile)); err == nil {
-		if err := json.Unmarshal(b, &info); err != nil {
-			return nil, nil, nil, errors.Wrapf(err, "%s/%s is corrupted", dir, RunInfoFile)
-		}
-		info.DataDir = ResolveRunPath(dir, info.DataDir)
-		info.ImageRoot = ResolveRunPath(dir, info.ImageRoot)
-		info.Teacher = ResolveRunPath(dir, info.Teacher)
-	}
-	c := mrgmodel.ReadConfig(store)
-	if c.VocabSize != vocab.Size() {
-		return nil, nil, nil, errors.Errorf("%s has %d words but the checkpoint %s was trained with %d (%s): the vocabulary does not belong to this run",
-			filepath.Join(dir, VocabFile), vocab.Size(), ck, c.VocabSize, mrgmodel.ParamVocabSize)
-	}
-	if c.UsePrompts && len(state.BaseProb) == c.NumLabels {
-		if err := setBaseProb(store, state.BaseProb); err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	return store, vocab, &info, nil
-}
-
 // EncoderPrefix is the store path of the visual encoder's variables.
 const EncoderPrefix = "/" + mrgmodel.ScopeName + "/encoder/"
 
@@ -716,7 +532,7 @@ const EncoderPrefix = "/" + mrgmodel.ScopeName + "/encoder/"
 // converted from another framework under the same variable names.
 func InitEncoder(store *model.Store, dir string) (int, error) {
 	src := model.NewStore()
-	unlock, err := lockCheckpoints(filepath.Dir(dir), false)
+	unlock, err := run.LockCheckpoints(filepath.Dir(dir), false)
 	if err != nil {
 		return 0, err
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	"github.com/mrgkit/mrgkit/mrgkit/labeler"
 	"github.com/mrgkit/mrgkit/mrgkit/metrics"
-	"github.com/mrgkit/mrgkit/mrgkit/train"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 func init() {
@@ -246,9 +246,9 @@ func readRunReports(arg, split string) (string, []eval.Study, error) {
 	if st, err := os.Stat(arg); err != nil {
 		return "", nil, err
 	} else if st.IsDir() {
-		path = filepath.Join(arg, "eval_"+split, train.ReportsFile)
+		path = filepath.Join(arg, "eval_"+split, run.ReportsFile)
 		if _, err := os.Stat(path); err != nil {
-			if alt := filepath.Join(arg, train.ReportsFile); fileExists(alt) {
+			if alt := filepath.Join(arg, run.ReportsFile); fileExists(alt) {
 				path = alt
 			} else {
 				return "", nil, fmt.Errorf("%s: no evaluation of split %q (run `mrg eval -run %s -split %s` first)", path, split, arg, split)

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
-	"github.com/mrgkit/mrgkit/mrgkit/train"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 // copyTree copies a directory (regular files and directories only).
@@ -156,7 +156,7 @@ func TestReliabilityCorpus(t *testing.T) {
 		// Defect 1: -out destroys what is there.
 		{name: "train into a run pruned to best/", code: 1, msg: "holds a trained run (best/) but no ckpt/ to resume",
 			setup: func(t *testing.T) []string {
-				lastDir = copyOf(t, train.CkptDir)
+				lastDir = copyOf(t, run.CkptDir)
 				return trainArgs(lastDir, "-set", "epochs=1")
 			}},
 		{name: "train into a user's directory", code: 1, msg: "is not empty (paper.tex) and holds no run to resume",
@@ -177,7 +177,7 @@ func TestReliabilityCorpus(t *testing.T) {
 		{name: "second trainer", code: 1, msg: fmt.Sprintf("is in use by process %d", os.Getpid()),
 			setup: func(t *testing.T) []string {
 				lastDir = copyOf(t)
-				l, err := train.LockRun(lastDir)
+				l, err := run.LockRun(lastDir)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -201,20 +201,20 @@ func TestReliabilityCorpus(t *testing.T) {
 			}},
 		{name: "resume applies epochs, no NUL padding of a deleted log", code: 0,
 			setup: func(t *testing.T) []string {
-				lastDir = copyOf(t, train.LogFile)
+				lastDir = copyOf(t, run.LogFile)
 				_ = os.MkdirAll(filepath.Join(lastDir, ".ckpt.tmp-4242", "x"), 0o755)
 				return []string{"train", "-data", data, "-out", lastDir, "-set", "epochs=2"}
 			},
 			check: func(t *testing.T, stdout, stderr string) {
-				b, err := os.ReadFile(filepath.Join(lastDir, train.LogFile))
+				b, err := os.ReadFile(filepath.Join(lastDir, run.LogFile))
 				if err != nil || bytes.IndexByte(b, 0) >= 0 || !bytes.Contains(b, []byte(`"epoch":2`)) {
 					t.Errorf("log after resume: %v, %d NUL bytes, epoch 2 logged %v", err, bytes.Count(b, []byte{0}), bytes.Contains(b, []byte(`"epoch":2`)))
 				}
 				if _, err := os.Stat(filepath.Join(lastDir, ".ckpt.tmp-4242")); err == nil {
 					t.Error("leftover .ckpt.tmp-4242 not removed")
 				}
-				var info train.RunInfo
-				b, _ = os.ReadFile(filepath.Join(lastDir, train.RunInfoFile))
+				var info run.Info
+				b, _ = os.ReadFile(filepath.Join(lastDir, run.RunInfoFile))
 				_ = json.Unmarshal(b, &info)
 				if !strings.HasSuffix(info.Set, "epochs=2") || !filepath.IsAbs(info.DataDir) {
 					t.Errorf("run.json: set %q, data_dir %q", info.Set, info.DataDir)
@@ -227,7 +227,7 @@ func TestReliabilityCorpus(t *testing.T) {
 				return trainArgs(lastDir, "-set", "select_metric=FOO")
 			},
 			check: func(t *testing.T, _, _ string) {
-				if _, err := os.Stat(filepath.Join(lastDir, train.LogFile)); err == nil {
+				if _, err := os.Stat(filepath.Join(lastDir, run.LogFile)); err == nil {
 					t.Error("a run with a bad select_metric started training")
 				}
 			}},
@@ -282,7 +282,7 @@ func TestReliabilityCorpus(t *testing.T) {
 		{name: "truncated vocab.json", code: 1, msg: "the vocabulary does not belong to this run",
 			setup: func(t *testing.T) []string {
 				lastDir = copyOf(t)
-				p := filepath.Join(lastDir, train.VocabFile)
+				p := filepath.Join(lastDir, run.VocabFile)
 				var v map[string]any
 				b, _ := os.ReadFile(p)
 				if err := json.Unmarshal(b, &v); err != nil {
@@ -325,21 +325,21 @@ func TestReliabilityCorpus(t *testing.T) {
 			setup: func(t *testing.T) []string {
 				lastDir = fresh(t)
 				_ = os.MkdirAll(lastDir, 0o755)
-				_ = os.WriteFile(filepath.Join(lastDir, train.LogFile), []byte(`{"kind":"step","step":1,"loss":1e309}`+"\n"), 0o644)
+				_ = os.WriteFile(filepath.Join(lastDir, run.LogFile), []byte(`{"kind":"step","step":1,"loss":1e309}`+"\n"), 0o644)
 				return []string{"plot", "-run", lastDir, "-out", filepath.Join(lastDir, "fig")}
 			}},
 		{name: "plot a log with NaN", code: 1, msg: "not a JSON object",
 			setup: func(t *testing.T) []string {
 				lastDir = fresh(t)
 				_ = os.MkdirAll(lastDir, 0o755)
-				_ = os.WriteFile(filepath.Join(lastDir, train.LogFile), []byte(`{"kind":"step","step":1,"loss":NaN}`+"\n"), 0o644)
+				_ = os.WriteFile(filepath.Join(lastDir, run.LogFile), []byte(`{"kind":"step","step":1,"loss":NaN}`+"\n"), 0o644)
 				return []string{"plot", "-run", lastDir, "-out", filepath.Join(lastDir, "fig")}
 			}},
 		{name: "plot a log with nothing finite", code: 1, msg: "nothing to plot",
 			setup: func(t *testing.T) []string {
 				lastDir = fresh(t)
 				_ = os.MkdirAll(lastDir, 0o755)
-				_ = os.WriteFile(filepath.Join(lastDir, train.LogFile), []byte(`{"kind":"step","step":1,"loss":"NaN"}`+"\n"), 0o644)
+				_ = os.WriteFile(filepath.Join(lastDir, run.LogFile), []byte(`{"kind":"step","step":1,"loss":"NaN"}`+"\n"), 0o644)
 				return []string{"plot", "-run", lastDir, "-out", filepath.Join(lastDir, "fig")}
 			}},
 		// run.json paths: eval from another directory.
@@ -390,7 +390,7 @@ func TestReliabilityCorpus(t *testing.T) {
 			}
 			after := snapshot(t, intact)
 			for p, b := range before {
-				if strings.HasSuffix(p, train.RunLockFile) {
+				if strings.HasSuffix(p, run.RunLockFile) {
 					continue
 				}
 				if a, ok := after[p]; !ok || !bytes.Equal(a, b) {

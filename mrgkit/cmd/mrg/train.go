@@ -11,6 +11,7 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
@@ -86,7 +87,7 @@ func decodeFlags(fs interface {
 func runEval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval", stderr)
 	imageLimitFlags(fs)
-	run := fs.String("run", "", "run directory (required)")
+	rdir := fs.String("run", "", "run directory (required)")
 	split := fs.String("split", "test", "split: train, val or test")
 	dataDir := fs.String("data", "", "dataset directory (default: the run's)")
 	images := fs.String("images", "", "image root (default: the run's)")
@@ -96,7 +97,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *run == "" {
+	if *rdir == "" {
 		return usagef("-run is required")
 	}
 	if *split != "train" && *split != "val" && *split != "test" {
@@ -106,7 +107,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return usagef("-prompts must be %s or %s, got %q", eval.PromptsPredicted, eval.PromptsTruth, *prompts)
 	}
 	fmt.Fprintln(stderr, backend.Describe())
-	res, err := train.EvaluateRun(*run, train.EvalOptions{Split: *split, Decode: dec(), DataDir: *dataDir, ImageRoot: *images, Progress: stderr, Out: *out, Prompts: *prompts})
+	res, err := run.Evaluate(*rdir, run.EvalOptions{Split: *split, Decode: dec(), DataDir: *dataDir, ImageRoot: *images, Progress: stderr, Out: *out, Prompts: *prompts})
 	if err != nil {
 		return err
 	}
@@ -119,7 +120,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 func runGenerate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("generate", stderr)
 	imageLimitFlags(fs)
-	run := fs.String("run", "", "run directory (required)")
+	rdir := fs.String("run", "", "run directory (required)")
 	var imgs multiFlag
 	fs.Var(&imgs, "image", "image file (PNG or JPEG); give twice for frontal and lateral")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -127,11 +128,11 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *run == "" || len(imgs) == 0 {
+	if *rdir == "" || len(imgs) == 0 {
 		return usagef("-run and -image are required")
 	}
 	fmt.Fprintln(stderr, backend.Describe())
-	res, err := train.GenerateStudy(*run, imgs, dec(), nil, stderr)
+	res, err := run.GenerateStudy(*rdir, imgs, dec(), nil, stderr)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package train
+package run
 
 import (
 	"encoding/json"
@@ -25,7 +25,7 @@ type State struct {
 	BestValues map[string]float64 `json:"best_values"` // validation metrics of the best epoch
 }
 
-const stateFile = "state.json"
+const StateFile = "state.json"
 
 // SaveCheckpoint writes the store's variables and hyperparameters (GoMLX
 // checkpoint format) plus state into dir, atomically: everything goes into a
@@ -61,14 +61,14 @@ func SaveCheckpoint(store *model.Store, dir string, state *State) error {
 		if err != nil {
 			return errors.Wrap(err, "encoding checkpoint state")
 		}
-		if err := os.WriteFile(filepath.Join(tmp, stateFile), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(tmp, StateFile), b, 0o644); err != nil {
 			return errors.Wrap(err, "writing checkpoint state")
 		}
 	}
 	if err := syncDir(tmp); err != nil {
 		return err
 	}
-	unlock, err := lockCheckpoints(parent, true)
+	unlock, err := LockCheckpoints(parent, true)
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func syncDir(dir string) error {
 // happened between the two renames of SaveCheckpoint.
 func checkpointDir(dir string) (string, bool) {
 	for _, d := range []string{dir, dir + ".old"} {
-		if st, err := os.Stat(filepath.Join(d, stateFile)); err == nil && !st.IsDir() {
+		if st, err := os.Stat(filepath.Join(d, StateFile)); err == nil && !st.IsDir() {
 			return d, true
 		}
 	}
@@ -159,22 +159,22 @@ func LoadCheckpoint(dir string) (store *model.Store, state *State, err error) {
 			err = errors.Errorf("checkpoint %s is corrupted: %v", dir, r)
 		}
 	}()
-	unlock, err := lockCheckpoints(filepath.Dir(dir), false)
+	unlock, err := LockCheckpoints(filepath.Dir(dir), false)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer unlock()
 	d, ok := checkpointDir(dir)
 	if !ok {
-		return nil, nil, errors.Errorf("no checkpoint in %s (missing %s)", dir, stateFile)
+		return nil, nil, errors.Errorf("no checkpoint in %s (missing %s)", dir, StateFile)
 	}
-	b, err := os.ReadFile(filepath.Join(d, stateFile))
+	b, err := os.ReadFile(filepath.Join(d, StateFile))
 	if err != nil {
 		return nil, nil, errors.Wrapf(err, "reading checkpoint state")
 	}
 	state = &State{}
 	if err := json.Unmarshal(b, state); err != nil {
-		return nil, nil, errors.Wrapf(err, "checkpoint state %s is corrupted", filepath.Join(d, stateFile))
+		return nil, nil, errors.Wrapf(err, "checkpoint state %s is corrupted", filepath.Join(d, StateFile))
 	}
 	store = model.NewStore()
 	h, err := checkpoint.Load(store).Dir(d).Immediate().Done()

@@ -1,4 +1,4 @@
-package train
+package run
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ import (
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 )
 
-// EvalOptions configures EvaluateRun.
+// EvalOptions configures Evaluate.
 type EvalOptions struct {
 	Split     string // default "test"
 	Decode    mrgmodel.DecodeOptions
@@ -29,22 +29,22 @@ type EvalOptions struct {
 	Prompts   string // eval.PromptsPredicted (default) or eval.PromptsTruth (oracle prompts)
 }
 
-// EvalFiles are written by EvaluateRun.
+// EvalFiles are written by Evaluate.
 const (
 	ReportsFile = "reports.json"
 	MetricsFile = "metrics.json"
 )
 
-// EvaluateRun generates and scores a split with a run's best checkpoint and
+// Evaluate generates and scores a split with a run's best checkpoint and
 // writes RUN/eval_<split>/{reports,metrics}.json atomically.
-func EvaluateRun(runDir string, opts EvalOptions) (*eval.Result, error) {
+func Evaluate(Prepared string, opts EvalOptions) (*eval.Result, error) {
 	if opts.Split == "" {
 		opts.Split = "test"
 	}
 	if opts.Decode == (mrgmodel.DecodeOptions{}) { // unset: the reference settings; -beam 0 is refused by Validate
 		opts.Decode = mrgmodel.DefaultDecodeOptions()
 	}
-	store, vocab, info, err := LoadRun(runDir)
+	store, vocab, info, err := Load(Prepared)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func EvaluateRun(runDir string, opts EvalOptions) (*eval.Result, error) {
 		imageRoot = opts.ImageRoot
 	}
 	if dataDir == "" {
-		return nil, errors.Errorf("%s/%s does not say which data the run used: pass -data", runDir, RunInfoFile)
+		return nil, errors.Errorf("%s/%s does not say which data the run used: pass -data", Prepared, RunInfoFile)
 	}
 	be := opts.Backend
 	if be == nil {
@@ -85,7 +85,7 @@ func EvaluateRun(runDir string, opts EvalOptions) (*eval.Result, error) {
 	}
 	out := opts.Out
 	if out == "" {
-		out = filepath.Join(runDir, "eval_"+opts.Split)
+		out = filepath.Join(Prepared, "eval_"+opts.Split)
 		if res.Prompts == eval.PromptsTruth {
 			out += "_truth"
 		}
@@ -116,11 +116,11 @@ type GenerateResult struct {
 
 // GenerateStudy writes a report for one study's image files (frontal first).
 // A two-view model given one image uses it for both views.
-func GenerateStudy(runDir string, images []string, dec mrgmodel.DecodeOptions, be compute.Backend, warn io.Writer) (*GenerateResult, error) {
+func GenerateStudy(Prepared string, images []string, dec mrgmodel.DecodeOptions, be compute.Backend, warn io.Writer) (*GenerateResult, error) {
 	if len(images) == 0 {
 		return nil, errors.New("no image given (-image a.png [-image b.png])")
 	}
-	store, vocab, _, err := LoadRun(runDir)
+	store, vocab, _, err := Load(Prepared)
 	if err != nil {
 		return nil, err
 	}
