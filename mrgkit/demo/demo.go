@@ -297,18 +297,18 @@ func attentionFigure(opts Options, rdir string, be compute.Backend) ([]string, e
 	for _, p := range pick.ImagePaths {
 		imgs = append(imgs, filepath.Join(opts.DataDir, "images", p))
 	}
-	store, _, _, err := run.Load(rdir)
+	m, err := run.LoadModel(rdir)
 	if err != nil {
 		return nil, err
 	}
-	c := mrgmodel.ReadConfig(store)
+	c := m.Config
 	if !c.FusionAttn() {
 		return nil, nil
 	}
 	if len(imgs) > c.Views {
 		imgs = imgs[:c.Views]
 	}
-	res, err := run.GenerateStudy(rdir, imgs, mrgmodel.DecodeOptions{Beam: 1, RepetitionPenalty: 1}, be, nil)
+	res, err := m.GenerateStudy(imgs, mrgmodel.DecodeOptions{Beam: 1, RepetitionPenalty: 1}, be, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -324,11 +324,7 @@ func attentionFigure(opts Options, rdir string, be compute.Backend) ([]string, e
 	for i := range w {
 		w[i] = res.Attention[i*k+node]
 	}
-	plane, err := data.DecodeImage(imgs[0])
-	if err != nil {
-		return nil, err
-	}
-	img := plane.Gray()
+	img := res.Images[0].Gray()
 	title := fmt.Sprintf("%s: patch attention to \"cardiomegaly\"", pick.ID)
 	return plots.Both(filepath.Join(opts.Figures, "attention_cardiomegaly"), func(path string) error {
 		return plots.AttentionOverlay(path, img, w, grid, grid, title)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
@@ -112,69 +114,97 @@ type GenerateResult struct {
 	PositiveP map[string]float32 `json:"positive_probability"`
 	// Attention is the patch→concept attention [N*K] (nil without fusion).
 	Attention []float32 `json:"-"`
+	// Images are the decoded images of the views, frontal first (a figure
+	// overlays the attention on them without decoding them again).
+	Images []*data.Plane `json:"-"`
 }
 
-// GenerateStudy writes a report for one study's image files (frontal first).
-// A two-view model given one image uses it for both views.
-func GenerateStudy(Prepared string, images []string, dec mrgmodel.DecodeOptions, be compute.Backend, warn io.Writer) (*GenerateResult, error) {
-	if len(images) == 0 {
-		return nil, errors.New("no image given (-image a.png [-image b.png])")
-	}
-	store, vocab, _, err := Load(Prepared)
+// Model is a run loaded for inference: its best (or latest) checkpoint,
+// vocabulary and run.json.
+type Model struct {
+	Dir    string
+	Store  *model.Store
+	Vocab  *data.Vocab
+	Info   *Info
+	Config mrgmodel.Config
+}
+
+// LoadModel loads a run for inference (see Load).
+func LoadModel(dir string) (*Model, error) {
+	store, vocab, info, err := Load(dir)
 	if err != nil {
 		return nil, err
 	}
-	c := mrgmodel.ReadConfig(store)
+	return &Model{Dir: dir, Store: store, Vocab: vocab, Info: info, Config: mrgmodel.ReadConfig(store)}, nil
+}
+
+// GenerateStudy writes a report for one study's image files (frontal first)
+// with a run's model. A two-view model given one image uses it for both
+// views.
+func GenerateStudy(runDir string, images []string, dec mrgmodel.DecodeOptions, be compute.Backend, warn io.Writer) (*GenerateResult, error) {
+	m, err := LoadModel(runDir)
+	if err != nil {
+		return nil, err
+	}
+	return m.GenerateStudy(images, dec, be, warn)
+}
+
+// GenerateStudy is the package function on a loaded model. Each image is
+// decoded once and goes through the evaluation transform (Transform.Apply,
+// as the loader's validation batches do).
+func (m *Model) GenerateStudy(images []string, dec mrgmodel.DecodeOptions, be compute.Backend, warn io.Writer) (*GenerateResult, error) {
+	if len(images) == 0 {
+		return nil, errors.New("no image given (-image a.png [-image b.png])")
+	}
+	c := m.Config
 	if err := dec.Validate(c); err != nil {
 		return nil, err
 	}
 	if len(images) > c.Views {
 		return nil, errors.Errorf("the model reads %d view(s) but %d images were given", c.Views, len(images))
 	}
-	paths := make([]string, c.Views)
-	for v := range paths {
-		if v < len(images) {
-			abs, err := filepath.Abs(images[v])
-			if err != nil {
-				return nil, err
-			}
-			if _, err := data.DecodeImage(abs); err != nil {
-				return nil, err
-			}
-			paths[v] = abs
-		} else {
-			paths[v] = paths[0]
+	tr := data.Transform{Resize: c.ImageResize, Crop: c.ImageSize, Channels: c.Channels}
+	s, ch := tr.Size(), tr.NumChannels()
+	pixels := make([]float32, 0, c.Views*s*s*ch)
+	planes := make([]*data.Plane, c.Views)
+	for v := range planes {
+		if v >= len(images) {
+			planes[v] = planes[0]
 			if warn != nil {
 				fmt.Fprintf(warn, "note: the model reads %d views; using %s for view %d too\n", c.Views, images[0], v+1)
 			}
+		} else {
+			p, err := data.DecodeImage(images[v])
+			if err != nil {
+				return nil, err
+			}
+			planes[v] = p
 		}
+		x, err := tr.Apply(planes[v], nil)
+		if err != nil {
+			return nil, errors.Wrapf(err, "%s", images[min(v, len(images)-1)])
+		}
+		pixels = append(pixels, x...)
 	}
+	var err error
 	if be == nil {
 		if be, err = backend.Shared(); err != nil {
 			return nil, err
 		}
 	}
-	loader, err := data.NewLoader([]data.Entry{{ID: "study", ImagePaths: paths, Split: "test"}}, "", vocab, func(s string) string { return s },
-		data.LoaderConfig{BatchSize: 1, MaxLen: c.MaxLen, Views: c.Views,
-			Transform: data.Transform{Resize: c.ImageResize, Crop: c.ImageSize, Channels: c.Channels}})
-	if err != nil {
-		return nil, err
-	}
-	batch, err := loader.Batch(0, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer batch.Finalize()
-	gen, err := mrgmodel.NewGenerator(be, store)
+	imgs := tensors.FromFlatDataAndDimensions(pixels, 1, c.Views, s, s, ch)
+	defer imgs.FinalizeAll()
+	gen, err := mrgmodel.NewGenerator(be, m.Store)
 	if err != nil {
 		return nil, backend.WrapErr(err)
 	}
-	preds, err := gen.Generate(batch.Images, dec)
+	preds, err := gen.Generate(imgs, dec)
 	if err != nil {
 		return nil, backend.WrapErr(err)
 	}
 	p := preds[0]
-	res := &GenerateResult{Report: vocab.Decode(p.Words), Labels: map[string]chexpert.State{}, PositiveP: map[string]float32{}, Attention: p.FusionAttn}
+	res := &GenerateResult{Report: m.Vocab.Decode(p.Words), Labels: map[string]chexpert.State{}, PositiveP: map[string]float32{},
+		Attention: p.FusionAttn, Images: planes}
 	if c.UsePrompts {
 		for o := 0; o < c.NumLabels; o++ {
 			res.Labels[chexpert.Observations[o]] = p.Labels[o]
