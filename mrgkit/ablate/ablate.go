@@ -291,7 +291,7 @@ func (r *Results) RunTests(resamples int, seed uint64) error {
 
 // readReports reads RUN/eval_test/reports.json by study id.
 func readReports(rdir string) (map[string]eval.Study, error) {
-	path := filepath.Join(rdir, "eval_test", run.ReportsFile)
+	path := run.Dir(rdir).Reports("test")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -313,7 +313,7 @@ func runCell(opts Options, c Config, seed int, rdir, teacherSet string) (*Cell, 
 		trainSeed = StudentSeedBase + seed
 	}
 	seedSet := fmt.Sprintf("seed=%d", trainSeed)
-	metricsPath := filepath.Join(rdir, "eval_test", run.MetricsFile)
+	metricsPath := run.Dir(rdir).Metrics("test")
 	if m, err := readMetrics(metricsPath); err == nil {
 		if got, err := runSeed(rdir); err != nil {
 			return nil, err
@@ -326,7 +326,7 @@ func runCell(opts Options, c Config, seed int, rdir, teacherSet string) (*Cell, 
 	fmt.Fprintf(opts.Progress, "ablation: %s seed %d → %s (seed=%d)\n", c.Name, seed, rdir, trainSeed)
 	if c.Student {
 		teacher := filepath.Join(opts.Out, dirName(TeacherConfig), fmt.Sprintf("seed%d", seed))
-		if _, err := readMetrics(filepath.Join(teacher, "eval_test", run.MetricsFile)); err != nil {
+		if _, err := readMetrics(run.Dir(teacher).Metrics("test")); err != nil {
 			tc := Config{Name: TeacherConfig, Set: teacherSet}
 			if _, err := runCell(opts, tc, seed, teacher, teacherSet); err != nil {
 				return nil, err
@@ -351,7 +351,7 @@ func runCell(opts Options, c Config, seed int, rdir, teacherSet string) (*Cell, 
 
 // runSeed is the last seed=N of a run's recorded settings (run.json).
 func runSeed(rdir string) (int, error) {
-	path := filepath.Join(rdir, run.RunInfoFile)
+	path := run.Dir(rdir).RunJSON()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, err

@@ -279,6 +279,13 @@ func parseEntry(item json.RawMessage, split string) (e Entry, msg string) {
 	return e, ""
 }
 
+// AnnotationFile is the annotation of a dataset directory (R2Gen's
+// annotation.json: the train, val and test splits).
+const AnnotationFile = "annotation.json"
+
+// AnnotationPath is the annotation file of a dataset directory.
+func AnnotationPath(dir string) string { return filepath.Join(dir, AnnotationFile) }
+
 // Save writes the annotation as R2Gen JSON, atomically (temporary file + rename).
 func (a *Annotation) Save(path string) error {
 	m := map[string][]Entry{"train": nonNil(a.Train), "val": nonNil(a.Val), "test": nonNil(a.Test)}

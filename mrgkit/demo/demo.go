@@ -101,7 +101,7 @@ func Run(opts Options) (*Summary, error) {
 
 	// 1. Data.
 	t0 := time.Now()
-	if _, err := os.Stat(filepath.Join(opts.DataDir, "annotation.json")); err != nil {
+	if _, err := os.Stat(data.AnnotationPath(opts.DataDir)); err != nil {
 		fmt.Fprintf(p, "[1/5] generating the synthetic dataset in %s\n", opts.DataDir)
 		if err := toycxr.Generate(opts.DataDir, dcfg, p); err != nil {
 			return nil, err
@@ -183,7 +183,7 @@ func Run(opts Options) (*Summary, error) {
 }
 
 func baselines(dataDir string) ([]eval.Baseline, error) {
-	ann, err := data.LoadAnnotation(filepath.Join(dataDir, "annotation.json"))
+	ann, err := data.LoadAnnotation(data.AnnotationPath(dataDir))
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ func (s *Summary) Table() string {
 func figures(opts Options, teacher, student string, rows []Row, be compute.Backend) ([]string, error) {
 	var out []string
 	for _, r := range []struct{ name, dir string }{{"teacher", teacher}, {"student", student}} {
-		f, err := plots.LossCurves(filepath.Join(r.dir, run.LogFile), filepath.Join(opts.Figures, r.name))
+		f, err := plots.LossCurves(run.Dir(r.dir).Log(), filepath.Join(opts.Figures, r.name))
 		if err != nil {
 			return nil, errors.Wrapf(err, "%s curves", r.name)
 		}
@@ -279,7 +279,7 @@ func figures(opts Options, teacher, student string, rows []Row, be compute.Backe
 // the frontal image of the first test study whose labels say cardiomegaly
 // (else the first test study).
 func attentionFigure(opts Options, rdir string, be compute.Backend) ([]string, error) {
-	ann, err := data.LoadAnnotation(filepath.Join(opts.DataDir, "annotation.json"))
+	ann, err := data.LoadAnnotation(data.AnnotationPath(opts.DataDir))
 	if err != nil {
 		return nil, err
 	}

@@ -104,7 +104,7 @@ func distillOnce(opts Options) (*train.Summary, error) {
 	if opts.DataDir == "" {
 		opts.DataDir, opts.ImageRoot = info.DataDir, info.ImageRoot
 	}
-	if opts.Preset == "" && !run.HasCheckpoint(filepath.Join(opts.Out, run.CkptDir)) {
+	if opts.Preset == "" && !run.HasCheckpoint(run.Dir(opts.Out).Ckpt()) {
 		opts.Preset = info.Preset // a resumed student keeps its own
 	}
 	set := opts.Set

@@ -166,11 +166,11 @@ func TestDistillTinyEndToEnd(t *testing.T) {
 		t.Errorf("resuming a student of another preset than its teacher's: %v", err)
 	}
 	// -out is the teacher: refused, the teacher's files untouched.
-	before, _ := os.ReadFile(filepath.Join(teacher, run.RunInfoFile))
+	before, _ := os.ReadFile(run.Dir(teacher).RunJSON())
 	if _, err := Distill(Options{Teacher: teacher, Out: teacher + "/.", Backend: be, Quiet: true}); err == nil || !strings.Contains(err.Error(), "is the teacher's run directory") {
 		t.Errorf("distill -out TEACHER: %v", err)
 	}
-	if after, _ := os.ReadFile(filepath.Join(teacher, run.RunInfoFile)); string(after) != string(before) {
+	if after, _ := os.ReadFile(run.Dir(teacher).RunJSON()); string(after) != string(before) {
 		t.Errorf("the teacher's run.json changed:\n%s\n%s", before, after)
 	}
 	for _, tc := range []struct{ set, want string }{

@@ -140,9 +140,9 @@ func checkKitOnly(dir string) error {
 // repairCheckpoints finishes a checkpoint swap that a crash interrupted: a
 // lone dir.old (crash between the renames) is moved back, a dir.old beside a
 // complete dir (crash before the clean-up) is removed.
-func repairCheckpoints(Prepared string) {
+func repairCheckpoints(runDir string) {
 	for _, name := range []string{CkptDir, BestDir} {
-		dir := filepath.Join(Prepared, name)
+		dir := filepath.Join(runDir, name)
 		old := dir + ".old"
 		if _, err := os.Stat(old); err != nil {
 			continue
@@ -172,7 +172,7 @@ func AbsPath(p string) string {
 // started in: such a path is taken relative to the current directory if it
 // exists there, else relative to the nearest ancestor of the run directory
 // where it exists, else left as it is.
-func ResolveRunPath(Prepared, p string) string {
+func ResolveRunPath(runDir, p string) string {
 	if p == "" || filepath.IsAbs(p) {
 		return p
 	}
@@ -182,7 +182,7 @@ func ResolveRunPath(Prepared, p string) string {
 	// Older runs recorded paths relative to the directory mrg was started in,
 	// usually the run directory's grand-parent (runs/NAME): try the run
 	// directory's ancestors.
-	d := AbsPath(Prepared)
+	d := AbsPath(runDir)
 	for range 4 {
 		d = filepath.Dir(d)
 		if c := filepath.Join(d, p); exists(c) {

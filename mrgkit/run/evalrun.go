@@ -39,14 +39,14 @@ const (
 
 // Evaluate generates and scores a split with a run's best checkpoint and
 // writes RUN/eval_<split>/{reports,metrics}.json atomically.
-func Evaluate(Prepared string, opts EvalOptions) (*eval.Result, error) {
+func Evaluate(runDir string, opts EvalOptions) (*eval.Result, error) {
 	if opts.Split == "" {
 		opts.Split = "test"
 	}
 	if opts.Decode == (mrgmodel.DecodeOptions{}) { // unset: the reference settings; -beam 0 is refused by Validate
 		opts.Decode = mrgmodel.DefaultDecodeOptions()
 	}
-	store, vocab, info, err := Load(Prepared)
+	store, vocab, info, err := Load(runDir)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func Evaluate(Prepared string, opts EvalOptions) (*eval.Result, error) {
 		imageRoot = opts.ImageRoot
 	}
 	if dataDir == "" {
-		return nil, errors.Errorf("%s/%s does not say which data the run used: pass -data", Prepared, RunInfoFile)
+		return nil, errors.Errorf("%s/%s does not say which data the run used: pass -data", runDir, RunInfoFile)
 	}
 	be := opts.Backend
 	if be == nil {
@@ -87,10 +87,7 @@ func Evaluate(Prepared string, opts EvalOptions) (*eval.Result, error) {
 	}
 	out := opts.Out
 	if out == "" {
-		out = filepath.Join(Prepared, "eval_"+opts.Split)
-		if res.Prompts == eval.PromptsTruth {
-			out += "_truth"
-		}
+		out = Dir(runDir).Eval(opts.Split, res.Prompts)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err

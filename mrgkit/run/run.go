@@ -16,6 +16,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/data"
+	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	"github.com/mrgkit/mrgkit/mrgkit/labeler"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 )
@@ -28,6 +29,45 @@ const (
 	BestDir     = "best"       // best checkpoint on validation (eval, generate, teacher)
 	RunInfoFile = "run.json"   // what the run was trained on
 )
+
+// Dir is a run directory. Its methods name the paths the kit keeps in it;
+// nothing else spells them out.
+type Dir string
+
+// Log is the run's log.jsonl (Record lines).
+func (d Dir) Log() string { return filepath.Join(string(d), LogFile) }
+
+// Vocab is the run's vocabulary.
+func (d Dir) Vocab() string { return filepath.Join(string(d), VocabFile) }
+
+// RunJSON is the run's run.json (Info).
+func (d Dir) RunJSON() string { return filepath.Join(string(d), RunInfoFile) }
+
+// Best is the checkpoint selected on validation.
+func (d Dir) Best() string { return filepath.Join(string(d), BestDir) }
+
+// Ckpt is the latest checkpoint (resume).
+func (d Dir) Ckpt() string { return filepath.Join(string(d), CkptDir) }
+
+// Eval is the directory of an evaluation of a split: eval_<split>, or
+// eval_<split>_truth with the ground-truth prompts (eval.PromptsTruth).
+func (d Dir) Eval(split, prompts string) string {
+	name := "eval_" + split
+	if prompts == eval.PromptsTruth {
+		name += "_truth"
+	}
+	return filepath.Join(string(d), name)
+}
+
+// Reports is the reports.json of an evaluation with predicted prompts.
+func (d Dir) Reports(split string) string {
+	return filepath.Join(d.Eval(split, eval.PromptsPredicted), ReportsFile)
+}
+
+// Metrics is the metrics.json of an evaluation with predicted prompts.
+func (d Dir) Metrics(split string) string {
+	return filepath.Join(d.Eval(split, eval.PromptsPredicted), MetricsFile)
+}
 
 // Hyperparameters of the data pipeline (root scope of the store), read by
 // Data.Loader for training and for evaluation alike.
@@ -64,7 +104,7 @@ type Data struct {
 
 // LoadData reads the annotation and builds (or loads) the vocabulary.
 func LoadData(dataDir, dataset, imageRoot string, vocab *data.Vocab, threshold int) (*Data, error) {
-	annPath := filepath.Join(dataDir, "annotation.json")
+	annPath := data.AnnotationPath(dataDir)
 	if _, err := os.Stat(annPath); err != nil {
 		return nil, errors.Errorf("data directory %s has no annotation.json (generate one with `mrg data synth -out %s`)", dataDir, dataDir)
 	}

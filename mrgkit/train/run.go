@@ -123,7 +123,7 @@ func Train(opts Options) (sum *Summary, err error) {
 	var store *model.Store
 	var state *run.State
 	var vocab *data.Vocab
-	ckpt := filepath.Join(opts.Out, run.CkptDir)
+	ckpt := run.Dir(opts.Out).Ckpt()
 	resuming := rd.Resume
 	runSet := opts.Set
 	if resuming {
@@ -139,7 +139,7 @@ func Train(opts Options) (sum *Summary, err error) {
 		if rd.Info != nil {
 			runSet = JoinSets(rd.Info.Set, applied)
 		}
-		if vocab, err = data.LoadVocab(filepath.Join(opts.Out, run.VocabFile)); err != nil {
+		if vocab, err = data.LoadVocab(run.Dir(opts.Out).Vocab()); err != nil {
 			return nil, errors.Wrap(err, "resuming: reading the run's vocabulary")
 		}
 		fmt.Fprintf(opts.Progress, "resuming %s from step %d (epoch %d, batch %d)\n", opts.Out, state.Step, state.Epoch, state.Batch)
@@ -171,10 +171,10 @@ func Train(opts Options) (sum *Summary, err error) {
 	root := store.RootScope()
 	if !resuming {
 		root.SetParam(mrgmodel.ParamVocabSize, d.Vocab.Size())
-		if err := d.Vocab.Save(filepath.Join(opts.Out, run.VocabFile)); err != nil {
+		if err := d.Vocab.Save(run.Dir(opts.Out).Vocab()); err != nil {
 			return nil, err
 		}
-		_ = os.Remove(filepath.Join(opts.Out, run.LogFile))
+		_ = os.Remove(run.Dir(opts.Out).Log())
 		seed := int64(model.GetParamOr(root, run.ParamSeed, 42))
 		if err := store.SetRNGStateFromSeed(seed); err != nil {
 			return nil, err
@@ -186,7 +186,7 @@ func Train(opts Options) (sum *Summary, err error) {
 	}
 	info := run.Info{Kind: opts.Kind, DataDir: run.AbsPath(opts.DataDir), Dataset: opts.Dataset, ImageRoot: run.AbsPath(d.ImageRoot),
 		Preset: model.GetParamOr(root, mrgmodel.ParamPreset, ""), Set: runSet, Backend: be.Name(), Teacher: run.AbsPath(opts.Teacher)}
-	if err := atomicfile.WriteJSON(filepath.Join(opts.Out, run.RunInfoFile), info); err != nil {
+	if err := atomicfile.WriteJSON(run.Dir(opts.Out).RunJSON(), info); err != nil {
 		return nil, err
 	}
 
@@ -239,7 +239,7 @@ func Train(opts Options) (sum *Summary, err error) {
 		}
 	}
 
-	logW, err := openLogAt(filepath.Join(opts.Out, run.LogFile), state.LogOffset, opts.Progress)
+	logW, err := openLogAt(run.Dir(opts.Out).Log(), state.LogOffset, opts.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -374,7 +374,7 @@ func Train(opts Options) (sum *Summary, err error) {
 				return nil, err
 			}
 			state.LogOffset = logW.offset
-			if err := run.SaveCheckpoint(store, filepath.Join(opts.Out, run.BestDir), state); err != nil {
+			if err := run.SaveCheckpoint(store, run.Dir(opts.Out).Best(), state); err != nil {
 				return nil, err
 			}
 		}

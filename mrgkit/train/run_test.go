@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
+	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/run"
@@ -58,7 +59,7 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 					t.Errorf("missing %s: %v", f, err)
 				}
 			}
-			recs, err := os.ReadFile(filepath.Join(rdir, run.LogFile))
+			recs, err := os.ReadFile(run.Dir(rdir).Log())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,7 +77,7 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 				t.Errorf("evaluated %d test studies, want 4", len(res.Studies))
 			}
 			for _, f := range []string{run.ReportsFile, run.MetricsFile} {
-				if _, err := os.Stat(filepath.Join(rdir, "eval_test", f)); err != nil {
+				if _, err := os.Stat(filepath.Join(run.Dir(rdir).Eval("test", eval.PromptsPredicted), f)); err != nil {
 					t.Errorf("missing eval output %s", f)
 				}
 			}
@@ -110,11 +111,11 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	if _, err := Train(opts(part, 0)); err != nil {
 		t.Fatalf("resume: %v", err)
 	}
-	a, _, err := run.LoadCheckpoint(filepath.Join(full, run.CkptDir))
+	a, _, err := run.LoadCheckpoint(run.Dir(full).Ckpt())
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _, err := run.LoadCheckpoint(filepath.Join(part, run.CkptDir))
+	b, _, err := run.LoadCheckpoint(run.Dir(part).Ckpt())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,8 +140,8 @@ func TestResumeIsBitIdentical(t *testing.T) {
 			t.Errorf("%s/*.bin differs byte-wise after a resume", d)
 		}
 	}
-	la, _ := os.ReadFile(filepath.Join(full, run.LogFile))
-	lb, _ := os.ReadFile(filepath.Join(part, run.LogFile))
+	la, _ := os.ReadFile(run.Dir(full).Log())
+	lb, _ := os.ReadFile(run.Dir(part).Log())
 	if !bytes.Equal(stripTimes(la), stripTimes(lb)) {
 		t.Errorf("logs differ:\n%s\n---\n%s", la, lb)
 	}
@@ -240,11 +241,11 @@ func TestInitEncoder(t *testing.T) {
 	if err := Configure(store, "tiny", ""); err != nil {
 		t.Fatal(err)
 	}
-	n, err := InitEncoder(store, filepath.Join(a, run.BestDir))
+	n, err := InitEncoder(store, run.Dir(a).Best())
 	if err != nil || n < 5 {
 		t.Fatalf("InitEncoder: %d variables, %v", n, err)
 	}
-	src, _, err := run.LoadCheckpoint(filepath.Join(a, run.BestDir))
+	src, _, err := run.LoadCheckpoint(run.Dir(a).Best())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +256,7 @@ func TestInitEncoder(t *testing.T) {
 	}
 	// Wider encoder: the copied weights do not fit; training must say so.
 	_, err = Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet + ";enc_width=16", Out: filepath.Join(dir, "b"),
-		Backend: be, Quiet: true, InitEncoder: filepath.Join(a, run.BestDir)})
+		Backend: be, Quiet: true, InitEncoder: run.Dir(a).Best()})
 	if err == nil {
 		t.Error("an encoder checkpoint of the wrong width was accepted")
 	}
@@ -372,7 +373,7 @@ func TestBestCheckpointIsWhatWasValidated(t *testing.T) {
 				t.Fatal(err)
 			}
 			var logged map[string]any
-			b, _ := os.ReadFile(filepath.Join(rdir, run.LogFile))
+			b, _ := os.ReadFile(run.Dir(rdir).Log())
 			for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 				var rec map[string]any
 				if err := json.Unmarshal([]byte(line), &rec); err != nil {

@@ -63,7 +63,7 @@ func TestOutRefusesToClobber(t *testing.T) {
 		t.Fatal(err)
 	}
 	var info run.Info
-	b, _ := os.ReadFile(filepath.Join(rdir, run.RunInfoFile))
+	b, _ := os.ReadFile(run.Dir(rdir).RunJSON())
 	if err := json.Unmarshal(b, &info); err != nil {
 		t.Fatal(err)
 	}
@@ -75,12 +75,12 @@ func TestOutRefusesToClobber(t *testing.T) {
 			t.Errorf("%s has mode %v: not readable by group and others", f, st.Mode().Perm())
 		}
 	}
-	if st, _ := os.Stat(filepath.Join(rdir, run.BestDir)); st.Mode().Perm()&0o055 == 0 {
+	if st, _ := os.Stat(run.Dir(rdir).Best()); st.Mode().Perm()&0o055 == 0 {
 		t.Errorf("%s/ has mode %v", run.BestDir, st.Mode().Perm())
 	}
 
 	// Pruned to best/: refused, nothing touched.
-	if err := os.RemoveAll(filepath.Join(rdir, run.CkptDir)); err != nil {
+	if err := os.RemoveAll(run.Dir(rdir).Ckpt()); err != nil {
 		t.Fatal(err)
 	}
 	before := readTree(t, rdir)
@@ -239,7 +239,7 @@ func TestCheckpointBytesDeterministic(t *testing.T) {
 // goroutine replaces it as fast as it can.
 func TestReadersNeverSeeHalfRenamedCheckpoint(t *testing.T) {
 	rdir := t.TempDir()
-	ck := filepath.Join(rdir, run.CkptDir)
+	ck := run.Dir(rdir).Ckpt()
 	if err := run.SaveCheckpoint(smallStore(t, []string{"/a", "/b"}, 0), ck, &run.State{Step: 0}); err != nil {
 		t.Fatal(err)
 	}
@@ -284,11 +284,11 @@ func TestPrepareRunDirCleansLeftovers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := run.SaveCheckpoint(smallStore(t, []string{"/a"}, 0), filepath.Join(rdir, run.CkptDir), &run.State{Step: 4}); err != nil {
+	if err := run.SaveCheckpoint(smallStore(t, []string{"/a"}, 0), run.Dir(rdir).Ckpt(), &run.State{Step: 4}); err != nil {
 		t.Fatal(err)
 	}
 	// A crash between the two renames leaves ckpt.old alone.
-	if err := os.Rename(filepath.Join(rdir, run.CkptDir), filepath.Join(rdir, run.CkptDir+".old")); err != nil {
+	if err := os.Rename(run.Dir(rdir).Ckpt(), filepath.Join(rdir, run.CkptDir+".old")); err != nil {
 		t.Fatal(err)
 	}
 	rd, err := run.Prepare(rdir, "teacher", false)
@@ -390,7 +390,7 @@ func TestResumeSettings(t *testing.T) {
 	if _, err := Train(o); err != nil {
 		t.Fatalf("resume with lr: %v", err)
 	}
-	b, _ := os.ReadFile(filepath.Join(rdir, run.LogFile))
+	b, _ := os.ReadFile(run.Dir(rdir).Log())
 	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
 	var last map[string]any
 	_ = json.Unmarshal(lines[len(lines)-1], &last)
@@ -398,7 +398,7 @@ func TestResumeSettings(t *testing.T) {
 		t.Errorf("step 2 ran with lr %v, want about 0.0002 (the -set on resume)", last["lr"])
 	}
 	var info run.Info
-	b, _ = os.ReadFile(filepath.Join(rdir, run.RunInfoFile))
+	b, _ = os.ReadFile(run.Dir(rdir).RunJSON())
 	_ = json.Unmarshal(b, &info)
 	if !strings.HasSuffix(info.Set, ";lr=0.0002") || !strings.HasPrefix(info.Set, tinySet) {
 		t.Errorf("run.json set %q, want the original settings then lr=0.0002", info.Set)

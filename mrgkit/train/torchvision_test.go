@@ -20,7 +20,7 @@ const tvSet = "vocab_threshold=1;val_beam=1;epochs=1;enc_arch=torchvision;enc_de
 // encoderValues returns the encoder variables of a run's checkpoint.
 func encoderValues(t *testing.T, rdir string) map[string][]float32 {
 	t.Helper()
-	store, _, err := run.LoadCheckpoint(filepath.Join(rdir, run.CkptDir))
+	store, _, err := run.LoadCheckpoint(run.Dir(rdir).Ckpt())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestTorchvisionEncoderFreeze(t *testing.T) {
 			if len(start) != 100 {
 				t.Errorf("%d encoder variables, want ResNet-18's 100", len(start))
 			}
-			frozen, err := train("frozen", tvSet+";enc_freeze=true", filepath.Join(first, run.CkptDir))
+			frozen, err := train("frozen", tvSet+";enc_freeze=true", run.Dir(first).Ckpt())
 			if err != nil {
 				t.Fatalf("frozen run from first's encoder: %v", err)
 			}
@@ -85,11 +85,11 @@ func TestTorchvisionEncoderFreeze(t *testing.T) {
 				t.Errorf("enc_freeze=true: %d encoder variables changed in training", n)
 			}
 			// An encoder of another depth is refused, naming the fitting -set.
-			if _, err := train("deeper", tvSet+";enc_freeze=true;enc_depth=34", filepath.Join(first, run.CkptDir)); err == nil ||
+			if _, err := train("deeper", tvSet+";enc_freeze=true;enc_depth=34", run.Dir(first).Ckpt()); err == nil ||
 				!strings.Contains(err.Error(), `-set "enc_arch=torchvision;enc_depth=18"`) {
 				t.Errorf("ResNet-18 weights into a ResNet-34 run: error %v", err)
 			}
-			unfrozen, err := train("unfrozen", tvSet, filepath.Join(first, run.CkptDir))
+			unfrozen, err := train("unfrozen", tvSet, run.Dir(first).Ckpt())
 			if strings.HasPrefix(cfg, "onnx") {
 				if err == nil || !strings.Contains(err.Error(), "GOMLX_BACKEND=go") || !strings.Contains(err.Error(), "enc_freeze=true") {
 					t.Errorf("unfrozen on ONNX Runtime: error %v, want one naming GOMLX_BACKEND=go and enc_freeze=true", err)

@@ -246,7 +246,7 @@ func readRunReports(arg, split string) (string, []eval.Study, error) {
 	if st, err := os.Stat(arg); err != nil {
 		return "", nil, err
 	} else if st.IsDir() {
-		path = filepath.Join(arg, "eval_"+split, run.ReportsFile)
+		path = run.Dir(arg).Reports(split)
 		if _, err := os.Stat(path); err != nil {
 			if alt := filepath.Join(arg, run.ReportsFile); fileExists(alt) {
 				path = alt

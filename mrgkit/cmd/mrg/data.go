@@ -11,10 +11,11 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/pkg/errors"
+
 	"github.com/mrgkit/mrgkit/mrgkit/data"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/toycxr"
-	"github.com/pkg/errors"
 )
 
 func init() {
@@ -127,7 +128,7 @@ func dataSynth(args []string, stdout, stderr io.Writer) error {
 	if stats.Visibility, err = toycxr.DescribeVisibility(*out, resize, crop); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s\n%s", filepath.Join(*out, "annotation.json"), stats)
+	fmt.Fprintf(stdout, "wrote %s\n%s", data.AnnotationPath(*out), stats)
 	return nil
 }
 

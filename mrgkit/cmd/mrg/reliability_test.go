@@ -206,7 +206,7 @@ func TestReliabilityCorpus(t *testing.T) {
 				return []string{"train", "-data", data, "-out", lastDir, "-set", "epochs=2"}
 			},
 			check: func(t *testing.T, stdout, stderr string) {
-				b, err := os.ReadFile(filepath.Join(lastDir, run.LogFile))
+				b, err := os.ReadFile(run.Dir(lastDir).Log())
 				if err != nil || bytes.IndexByte(b, 0) >= 0 || !bytes.Contains(b, []byte(`"epoch":2`)) {
 					t.Errorf("log after resume: %v, %d NUL bytes, epoch 2 logged %v", err, bytes.Count(b, []byte{0}), bytes.Contains(b, []byte(`"epoch":2`)))
 				}
@@ -214,7 +214,7 @@ func TestReliabilityCorpus(t *testing.T) {
 					t.Error("leftover .ckpt.tmp-4242 not removed")
 				}
 				var info run.Info
-				b, _ = os.ReadFile(filepath.Join(lastDir, run.RunInfoFile))
+				b, _ = os.ReadFile(run.Dir(lastDir).RunJSON())
 				_ = json.Unmarshal(b, &info)
 				if !strings.HasSuffix(info.Set, "epochs=2") || !filepath.IsAbs(info.DataDir) {
 					t.Errorf("run.json: set %q, data_dir %q", info.Set, info.DataDir)
@@ -227,7 +227,7 @@ func TestReliabilityCorpus(t *testing.T) {
 				return trainArgs(lastDir, "-set", "select_metric=FOO")
 			},
 			check: func(t *testing.T, _, _ string) {
-				if _, err := os.Stat(filepath.Join(lastDir, run.LogFile)); err == nil {
+				if _, err := os.Stat(run.Dir(lastDir).Log()); err == nil {
 					t.Error("a run with a bad select_metric started training")
 				}
 			}},
@@ -282,7 +282,7 @@ func TestReliabilityCorpus(t *testing.T) {
 		{name: "truncated vocab.json", code: 1, msg: "the vocabulary does not belong to this run",
 			setup: func(t *testing.T) []string {
 				lastDir = copyOf(t)
-				p := filepath.Join(lastDir, run.VocabFile)
+				p := run.Dir(lastDir).Vocab()
 				var v map[string]any
 				b, _ := os.ReadFile(p)
 				if err := json.Unmarshal(b, &v); err != nil {
@@ -325,21 +325,21 @@ func TestReliabilityCorpus(t *testing.T) {
 			setup: func(t *testing.T) []string {
 				lastDir = fresh(t)
 				_ = os.MkdirAll(lastDir, 0o755)
-				_ = os.WriteFile(filepath.Join(lastDir, run.LogFile), []byte(`{"kind":"step","step":1,"loss":1e309}`+"\n"), 0o644)
+				_ = os.WriteFile(run.Dir(lastDir).Log(), []byte(`{"kind":"step","step":1,"loss":1e309}`+"\n"), 0o644)
 				return []string{"plot", "-run", lastDir, "-out", filepath.Join(lastDir, "fig")}
 			}},
 		{name: "plot a log with NaN", code: 1, msg: "not a JSON object",
 			setup: func(t *testing.T) []string {
 				lastDir = fresh(t)
 				_ = os.MkdirAll(lastDir, 0o755)
-				_ = os.WriteFile(filepath.Join(lastDir, run.LogFile), []byte(`{"kind":"step","step":1,"loss":NaN}`+"\n"), 0o644)
+				_ = os.WriteFile(run.Dir(lastDir).Log(), []byte(`{"kind":"step","step":1,"loss":NaN}`+"\n"), 0o644)
 				return []string{"plot", "-run", lastDir, "-out", filepath.Join(lastDir, "fig")}
 			}},
 		{name: "plot a log with nothing finite", code: 1, msg: "nothing to plot",
 			setup: func(t *testing.T) []string {
 				lastDir = fresh(t)
 				_ = os.MkdirAll(lastDir, 0o755)
-				_ = os.WriteFile(filepath.Join(lastDir, run.LogFile), []byte(`{"kind":"step","step":1,"loss":"NaN"}`+"\n"), 0o644)
+				_ = os.WriteFile(run.Dir(lastDir).Log(), []byte(`{"kind":"step","step":1,"loss":"NaN"}`+"\n"), 0o644)
 				return []string{"plot", "-run", lastDir, "-out", filepath.Join(lastDir, "fig")}
 			}},
 		// run.json paths: eval from another directory.
