@@ -1,7 +1,6 @@
 package train
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -239,7 +238,7 @@ func Train(opts Options) (sum *Summary, err error) {
 		}
 	}
 
-	logW, err := openLogAt(run.Dir(opts.Out).Log(), state.LogOffset, opts.Progress)
+	logW, err := run.OpenLog(run.Dir(opts.Out).Log(), state.LogOffset, opts.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +255,7 @@ func Train(opts Options) (sum *Summary, err error) {
 		if err := logW.Flush(); err != nil {
 			return err
 		}
-		state.LogOffset = logW.offset
+		state.LogOffset = logW.Offset()
 		return run.SaveCheckpoint(store, ckpt, state)
 	}
 	fmt.Fprintf(opts.Progress, "training %s: preset %s, %d epochs x %d steps (batch %d), backend %s\n", opts.Out,
@@ -293,11 +292,11 @@ func Train(opts Options) (sum *Summary, err error) {
 			bi++
 			state.Batch = bi
 			state.Step++
-			rec := map[string]any{"kind": "step", "step": state.Step, "epoch": state.Epoch, "loss": vals[0], "sec_per_step": round(dt, 4)}
+			rec := run.Record{Kind: run.KindStep, Step: state.Step, Epoch: state.Epoch,
+				Values: map[string]float64{"loss": vals[0], "sec_per_step": round(dt, 4), "lr": vals[len(vals)-1]}}
 			for i, n := range names {
-				rec[n] = vals[1+i]
+				rec.Values[n] = vals[1+i]
 			}
-			rec["lr"] = vals[len(vals)-1]
 			logW.Write(rec)
 			if !opts.Quiet {
 				fmt.Fprintf(opts.Progress, "\r  epoch %d/%d  step %4d/%d  loss %.4f  %.3f s/step  ETA %s   ", state.Epoch, epochs, bi, stepsPerEpoch,
@@ -355,10 +354,10 @@ func Train(opts Options) (sum *Summary, err error) {
 		if err != nil {
 			return nil, errors.Wrap(err, "validation")
 		}
-		rec := map[string]any{"kind": "epoch", "epoch": state.Epoch, "step": state.Step, "split": "val",
-			"epoch_seconds": round(time.Since(epochStart).Seconds(), 2)}
+		rec := run.Record{Kind: run.KindEpoch, Epoch: state.Epoch, Step: state.Step, Split: "val",
+			Values: map[string]float64{"epoch_seconds": round(time.Since(epochStart).Seconds(), 2)}}
 		for k, v := range res.Flat {
-			rec[k] = v
+			rec.Values[k] = v
 		}
 		logW.Write(rec)
 		score, err := SelectionScore(res.Flat, selectMetric)
@@ -373,7 +372,7 @@ func Train(opts Options) (sum *Summary, err error) {
 			if err := logW.Flush(); err != nil {
 				return nil, err
 			}
-			state.LogOffset = logW.offset
+			state.LogOffset = logW.Offset()
 			if err := run.SaveCheckpoint(store, run.Dir(opts.Out).Best(), state); err != nil {
 				return nil, err
 			}
@@ -472,54 +471,6 @@ func median(xs []float64) float64 {
 func eta(secPerStep float64, steps int) string {
 	d := time.Duration(secPerStep * float64(steps) * float64(time.Second))
 	return d.Round(time.Second).String()
-}
-
-// logWriter appends JSON lines to the run log, one write per line so that a
-// reader (a live notebook plot) never sees half a line, and tracks the size
-// so that a resumed run can cut the lines written after its checkpoint.
-type logWriter struct {
-	f      *os.File
-	offset int64
-	err    error
-}
-
-func openLog(path string, offset int64) (*logWriter, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, errors.Wrapf(err, "opening %s", path)
-	}
-	if err := f.Truncate(offset); err != nil {
-		f.Close()
-		return nil, errors.Wrapf(err, "truncating %s", path)
-	}
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &logWriter{f: f, offset: offset}, nil
-}
-
-func (l *logWriter) Write(rec map[string]any) {
-	b, _ := json.Marshal(rec)
-	b = append(b, '\n')
-	n, err := l.f.Write(b)
-	l.offset += int64(n)
-	if err != nil && l.err == nil {
-		l.err = errors.Wrapf(err, "writing %s", l.f.Name())
-	}
-}
-
-// Flush syncs the log to disk and reports the first write error.
-func (l *logWriter) Flush() error {
-	if l.err != nil {
-		return l.err
-	}
-	return l.f.Sync()
-}
-
-func (l *logWriter) Close() error {
-	_ = l.Flush()
-	return l.f.Close()
 }
 
 // EncoderPrefix is the store path of the visual encoder's variables.

@@ -2,8 +2,6 @@ package train
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -87,20 +85,6 @@ func applyResume(store *model.Store, info *run.Info, opts Options) (string, erro
 		return "", errors.Wrapf(err, "resuming %s", opts.Out)
 	}
 	return strings.Join(applied, ";"), nil
-}
-
-// openLogAt opens the run log at a checkpoint's offset. A log shorter than
-// the offset (deleted or cut by hand) is not padded: the run appends to what
-// is there and says so.
-func openLogAt(path string, offset int64, progress io.Writer) (*logWriter, error) {
-	if st, err := os.Stat(path); err == nil && st.Size() < offset {
-		fmt.Fprintf(progress, "warning: %s has %d bytes but the checkpoint wrote %d: its lost lines are not restored; appending from here\n", path, st.Size(), offset)
-		offset = st.Size()
-	} else if os.IsNotExist(err) && offset > 0 {
-		fmt.Fprintf(progress, "warning: %s is missing (the checkpoint wrote %d bytes): starting a new log from here\n", path, offset)
-		offset = 0
-	}
-	return openLog(path, offset)
 }
 
 // nanError is the message of a training stopped by a non-finite loss. It

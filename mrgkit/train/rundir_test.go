@@ -310,31 +310,6 @@ func TestPrepareRunDirCleansLeftovers(t *testing.T) {
 	}
 }
 
-// TestLogNotPaddedOnResume: a log shorter than the checkpoint's offset is
-// appended to, never padded with NUL bytes.
-func TestLogNotPaddedOnResume(t *testing.T) {
-	for _, existing := range []string{"", "{\"a\":1}\n"} {
-		path := filepath.Join(t.TempDir(), run.LogFile)
-		if existing != "" {
-			_ = os.WriteFile(path, []byte(existing), 0o644)
-		}
-		var warn bytes.Buffer
-		w, err := openLogAt(path, 2447, &warn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(map[string]any{"step": 1})
-		_ = w.Close()
-		b, _ := os.ReadFile(path)
-		if want := existing + "{\"step\":1}\n"; string(b) != want {
-			t.Errorf("log is %q, want %q", b, want)
-		}
-		if !strings.Contains(warn.String(), "warning: ") {
-			t.Errorf("no warning for a short log: %q", warn.String())
-		}
-	}
-}
-
 func TestResolveRunPath(t *testing.T) {
 	root := t.TempDir()
 	t.Chdir(t.TempDir()) // elsewhere
