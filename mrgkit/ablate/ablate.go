@@ -104,13 +104,8 @@ type Options struct {
 	Backend   compute.Backend
 }
 
-// Cell is one (config, seed) result.
-type Cell struct {
-	Config  string             `json:"config"`
-	Seed    int                `json:"seed"`
-	Run     string             `json:"run"`
-	Metrics map[string]float64 `json:"metrics"`
-}
+// Cell is one (config, seed) result, as results.json records it.
+type Cell = run.Cell
 
 // Results is results.json.
 type Results struct {
@@ -545,7 +540,7 @@ func (r *Results) Write(dir string) error {
 	if err != nil {
 		return err
 	}
-	for name, content := range map[string][]byte{"results.json": js, "table.md": []byte(r.Markdown()), "table.csv": []byte(r.CSV())} {
+	for name, content := range map[string][]byte{run.ResultsFile: js, "table.md": []byte(r.Markdown()), "table.csv": []byte(r.CSV())} {
 		if err := atomicfile.WriteFile(filepath.Join(dir, name), content); err != nil {
 			return errors.Wrapf(err, "writing %s", name)
 		}
