@@ -227,8 +227,7 @@ func StepGraph(tc mrgmodel.Config, opt optimizer.Interface) train.StepGraphFn {
 		total = Add(total, MulScalar(kdG, model.GetParamOr(root, ParamGlobalWeight, 0.01)))
 		total = Add(total, MulScalar(kdL, model.GetParamOr(root, ParamLocalWeight, 1.0)))
 		opt.UpdateGraph(ms, g, total)
-		lr := root.At(optimizer.Scope).GetVariable("learning_rate").NodeValue(g)
-		return []*Node{total, lm, cls, kdG, kdL, lr}
+		return []*Node{total, lm, cls, kdG, kdL, train.LearningRateNode(scope, g)}
 	}
 }
 

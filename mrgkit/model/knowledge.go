@@ -133,14 +133,14 @@ func graphBias(scope *model.Scope, g *Graph, c Config) *Node {
 	copy(mask, adj)
 	bias := maskToBias(Const(g, mask))
 	if c.GraphCooccur {
-		wv := scope.WithInitializer(initializer.One).VariableWithShape("edge_weights", shapeFloat(k, k)).SetTrainable(false)
+		wv := scope.WithInitializer(initializer.One).VariableWithShape(EdgeWeightsName, shapeFloat(k, k)).SetTrainable(false)
 		bias = Add(bias, Log(wv.NodeValue(g)))
 	}
 	return Reshape(bias, 1, 1, k, k)
 }
 
 // EdgeWeightsPath is the store path of the co-occurrence edge weights.
-const EdgeWeightsPath = "/model/knowledge/edge_weights"
+const EdgeWeightsPath = KnowledgeScope + "/" + EdgeWeightsName
 
 // KnowledgeGraph encodes the concept nodes with graph-masked self-attention
 // (pre-LayerNorm transformer layers) and returns the node states T [K, d] and

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/pkg/errors"
 
@@ -177,23 +176,6 @@ func (d *Data) Loader(store *model.Store, split string, train bool) (*data.Loade
 	return data.NewLoader(entries, d.ImageRoot, d.Vocab, d.Clean, cfg)
 }
 
-// basePriorPath is where the diagnosis branch keeps its base probabilities.
-var basePriorPath = "/" + mrgmodel.ScopeName + "/diagnosis"
-
-func SetBaseProb(store *model.Store, p []float32) error {
-	v := store.GetVariable(basePriorPath + "/base_prob")
-	t := tensors.FromFlatDataAndDimensions(append([]float32(nil), p...), len(p))
-	if v == nil {
-		_, err := store.Scope(basePriorPath).CreateVariable("base_prob", t)
-		if err != nil {
-			return err
-		}
-		store.GetVariable(basePriorPath + "/base_prob").SetTrainable(false)
-		return nil
-	}
-	return v.SetValue(t)
-}
-
 // LastCkptStep returns the step of the checkpoint in dir, if it has a readable one.
 func LastCkptStep(dir string) (int, bool) {
 	d, ok := checkpointDir(dir)
@@ -250,7 +232,7 @@ func Load(dir string) (*model.Store, *data.Vocab, *Info, error) {
 			filepath.Join(dir, VocabFile), vocab.Size(), ck, c.VocabSize, mrgmodel.ParamVocabSize)
 	}
 	if c.UsePrompts && len(state.BaseProb) == c.NumLabels {
-		if err := SetBaseProb(store, state.BaseProb); err != nil {
+		if err := mrgmodel.SetBaseProb(store, state.BaseProb); err != nil {
 			return nil, nil, nil, err
 		}
 	}

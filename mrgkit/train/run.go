@@ -11,7 +11,6 @@ import (
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/pkg/errors"
@@ -233,7 +232,7 @@ func Train(opts Options) (sum *Summary, err error) {
 		return nil, err
 	}
 	if c.UsePrompts && len(state.BaseProb) == c.NumLabels {
-		if err := run.SetBaseProb(store, state.BaseProb); err != nil {
+		if err := mrgmodel.SetBaseProb(store, state.BaseProb); err != nil {
 			return nil, err
 		}
 	}
@@ -342,7 +341,7 @@ func Train(opts Options) (sum *Summary, err error) {
 			if state.BaseProb, err = eval.Calibrate(model.GetParamOr(root, ParamLogitAdjust, eval.AdjustF1), diags, prev); err != nil {
 				return nil, err
 			}
-			if err := run.SetBaseProb(store, state.BaseProb); err != nil {
+			if err := mrgmodel.SetBaseProb(store, state.BaseProb); err != nil {
 				return nil, err
 			}
 			if gen, err = mrgmodel.NewGenerator(be, store); err != nil {
@@ -418,17 +417,7 @@ func setCooccurrence(store *model.Store, entries []data.Entry) error {
 		}
 		pos = append(pos, row)
 	}
-	w := mrgmodel.CooccurrenceWeights(pos)
-	k := len(w)
-	flat := make([]float32, 0, k*k)
-	for _, r := range w {
-		flat = append(flat, r...)
-	}
-	_, err := store.Scope("/"+mrgmodel.ScopeName+"/knowledge").CreateVariable("edge_weights", tensors.FromFlatDataAndDimensions(flat, k, k))
-	if err == nil {
-		store.GetVariable("/" + mrgmodel.ScopeName + "/knowledge/edge_weights").SetTrainable(false)
-	}
-	return err
+	return mrgmodel.SetEdgeWeights(store, mrgmodel.CooccurrenceWeights(pos))
 }
 
 func toFloat(v any) float64 {
