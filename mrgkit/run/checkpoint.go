@@ -10,6 +10,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/hparams"
 )
 
 // State is the loop's position, saved beside each checkpoint so a resumed
@@ -183,5 +185,45 @@ func LoadCheckpoint(dir string) (store *model.Store, state *State, err error) {
 	}
 	_ = h
 	store.SetLoader(nil)
+	if renamed, err := canonicalize(store); err != nil {
+		return nil, nil, errors.Wrapf(err, "checkpoint %s", d)
+	} else if renamed != nil {
+		store = renamed
+	}
 	return store, state, nil
+}
+
+// canonicalize returns a copy of a store loaded from an older run in which
+// the hyperparameters stored under an older name (an alias, hparams.Spec)
+// carry their key, or nil when none does. GoMLX cannot delete a parameter,
+// hence the copy.
+func canonicalize(store *model.Store) (*model.Store, error) {
+	old := false
+	for p := range store.IterParams() {
+		if scope, key := model.SplitPath(p); scope == model.RootScopePath && hparams.Canonical(key) != key {
+			old = true
+			break
+		}
+	}
+	if !old {
+		return nil, nil
+	}
+	out := model.NewStore()
+	for p, v := range store.IterParams() {
+		scope, key := model.SplitPath(p)
+		if scope == model.RootScopePath && hparams.Canonical(key) != key {
+			if _, has := store.RootScope().GetParam(hparams.Canonical(key)); has {
+				continue // stored under both names: the key wins
+			}
+			key = hparams.Canonical(key)
+		}
+		out.Scope(scope).SetParam(key, v)
+	}
+	for v := range store.IterVariables() {
+		if _, err := v.CloneToStore(out); err != nil {
+			return nil, errors.Wrapf(err, "copying variable %s", v.Path())
+		}
+	}
+	out.SetLoader(nil)
+	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mrgkit/mrgkit/mrgkit/data"
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
+	"github.com/mrgkit/mrgkit/mrgkit/hparams"
 	"github.com/mrgkit/mrgkit/mrgkit/labeler"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 )
@@ -79,6 +80,19 @@ const (
 	// CheXpert order, so the prompts say what comes next) or "original".
 	ParamReportOrder = "report_order"
 )
+
+// The data pipeline's hyperparameters: their defaults are the `cpu`
+// preset's values.
+func init() {
+	hparams.Register("run",
+		hparams.Spec{Key: ParamBatchSize, Default: 16, Range: "[1,)", Doc: "studies per batch (training and evaluation)"},
+		hparams.Spec{Key: ParamSeed, Default: 42, Doc: "seed of the initialisation, the shuffling and the augmentation"},
+		hparams.Spec{Key: ParamRotateDeg, Default: 5.0, Range: "[0,180]", Doc: "training augmentation: random rotation within ±rotate_deg degrees"},
+		// Runs made before report_order existed trained on the original order.
+		hparams.Spec{Key: ParamReportOrder, Default: "canonical", Legacy: "original", Choices: []string{"canonical", "original"},
+			Doc: "sentence order of the decoder's training targets: canonical (CheXpert order, as the prompts) or original"},
+	)
+}
 
 // Info is what run.json records: what the run was trained on.
 type Info struct {
@@ -153,23 +167,22 @@ func (d *Data) Loader(store *model.Store, split string, train bool) (*data.Loade
 	}
 	c := mrgmodel.ReadConfig(store)
 	r := store.RootScope()
-	bs := model.GetParamOr(r, ParamBatchSize, 16)
+	bs := hparams.Int(r, ParamBatchSize)
 	cfg := data.LoaderConfig{
 		BatchSize: bs,
 		MaxLen:    c.MaxLen,
 		Views:     c.Views,
 		Transform: data.Transform{Resize: c.ImageResize, Crop: c.ImageSize, Train: train, Channels: c.Channels},
 		Shuffle:   train,
-		Seed:      int64(model.GetParamOr(r, ParamSeed, 42)),
+		Seed:      int64(hparams.Int(r, ParamSeed)),
 		DropLast:  train && len(entries) > bs,
 		Prefetch:  4,
 		Cache:     true,
 		LabelFunc: labeler.Label,
 	}
 	if train {
-		cfg.Transform.RotateDeg = model.GetParamOr(r, ParamRotateDeg, 5.0)
-		// Runs made before report_order existed trained on the original order.
-		if model.GetParamOr(r, ParamReportOrder, "original") == "canonical" {
+		cfg.Transform.RotateDeg = hparams.Float(r, ParamRotateDeg)
+		if hparams.String(r, ParamReportOrder) == "canonical" {
 			cfg.Target = labeler.CanonicalOrder
 		}
 	}

@@ -11,21 +11,23 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+
+	"github.com/mrgkit/mrgkit/mrgkit/hparams"
 )
 
 // Optimiser hyperparameters (root scope of the store).
 const (
-	ParamLR           = "lr"            // peak learning rate
-	ParamMinLR        = "min_lr"        // final learning rate of the cosine decay
-	ParamWarmupSteps  = "warmup_steps"  // linear warm-up steps
-	ParamTotalSteps   = "total_steps"   // set by the loop: steps of the whole run
-	ParamWeightDecay  = "weight_decay"  // AdamW decoupled decay (not on biases/norms)
-	ParamClipGrad     = "clip_grad"     // clip each gradient value to ±clip_grad (0: off)
-	ParamAdamBeta1    = "adam_beta1"    //
-	ParamAdamBeta2    = "adam_beta2"    //
-	ParamAdamEpsilon  = "adam_eps"      //
-	optimizerScope    = "adamw"         // where moments live
-	lrVariableName    = "learning_rate" // last learning rate used, for logging
+	ParamLR           = "learning_rate"     // peak learning rate; GoMLX's optimizer.ParamLearningRate (alias: lr)
+	ParamMinLR        = "min_lr"            // final learning rate of the cosine decay
+	ParamWarmupSteps  = "warmup_steps"      // linear warm-up steps
+	ParamTotalSteps   = "total_steps"       // set by the loop: steps of the whole run
+	ParamWeightDecay  = "adam_weight_decay" // decoupled decay, not on biases/norms; GoMLX's optimizer.ParamAdamWeightDecay (alias: weight_decay)
+	ParamClipGrad     = "clip_grad"         // clip each gradient value to ±clip_grad (0: off)
+	ParamAdamBeta1    = "adam_beta1"        // GoMLX's optimizer.ParamAdamBeta1
+	ParamAdamBeta2    = "adam_beta2"        // GoMLX's optimizer.ParamAdamBeta2
+	ParamAdamEpsilon  = "adam_epsilon"      // GoMLX's optimizer.ParamAdamEpsilon (alias: adam_eps)
+	optimizerScope    = "adamw"             // where moments live
+	lrVariableName    = "learning_rate"     // last learning rate used, for logging
 	globalStepVarName = optimizer.GlobalStepVariableName
 )
 
@@ -89,15 +91,15 @@ func scheduleGraph(step *Node, warmup, total int, lr, minLR float64) *Node {
 // UpdateGraph implements optimizer.Interface.
 func (AdamW) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
 	root := scope.Store().RootScope()
-	lr := model.GetParamOr(root, ParamLR, 5e-4)
-	minLR := model.GetParamOr(root, ParamMinLR, 5e-6)
-	warmup := model.GetParamOr(root, ParamWarmupSteps, 0)
-	total := model.GetParamOr(root, ParamTotalSteps, 1)
-	wd := model.GetParamOr(root, ParamWeightDecay, 0.05)
-	clip := model.GetParamOr(root, ParamClipGrad, 0.1)
-	beta1 := model.GetParamOr(root, ParamAdamBeta1, 0.9)
-	beta2 := model.GetParamOr(root, ParamAdamBeta2, 0.999)
-	eps := model.GetParamOr(root, ParamAdamEpsilon, 1e-8)
+	lr := hparams.Float(root, ParamLR)
+	minLR := hparams.Float(root, ParamMinLR)
+	warmup := hparams.Int(root, ParamWarmupSteps)
+	total := hparams.Int(root, ParamTotalSteps)
+	wd := hparams.Float(root, ParamWeightDecay)
+	clip := hparams.Float(root, ParamClipGrad)
+	beta1 := hparams.Float(root, ParamAdamBeta1)
+	beta2 := hparams.Float(root, ParamAdamBeta2)
+	eps := hparams.Float(root, ParamAdamEpsilon)
 
 	var vars []*model.Variable
 	for v := range scope.IterVariables() {

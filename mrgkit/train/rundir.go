@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ui/commandline"
 	"github.com/pkg/errors"
 
+	"github.com/mrgkit/mrgkit/mrgkit/hparams"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
@@ -18,15 +19,23 @@ import (
 // -set: the schedule, the length of the run and how it is validated and
 // checkpointed. Every other hyperparameter shapes the model, the data or the
 // selection score and is refused by name on resume.
-var ResumableParams = []string{ParamLR, ParamMinLR, ParamWarmupSteps, ParamWeightDecay, ParamClipGrad,
-	ParamEpochs, ParamCheckpointEvery, ParamValLimit, ParamValBeam, ParamMinGenLen}
+// They are the keys declared Resumable (hparams.Spec).
+func ResumableParams() []string {
+	var keys []string
+	for _, s := range hparams.All() {
+		if s.Resumable {
+			keys = append(keys, s.Key)
+		}
+	}
+	return keys
+}
 
 // applyResume checks a resumed run's options against what the run was
 // started with and applies the resumable -set keys to the store. It returns
 // the settings applied ("k=v;..."), for run.json.
 func applyResume(store *model.Store, info *run.Info, opts Options) (string, error) {
 	root := store.RootScope()
-	stored := model.GetParamOr(root, mrgmodel.ParamPreset, "")
+	stored := hparams.String(root, mrgmodel.ParamPreset)
 	if opts.Preset != "" && stored != "" && opts.Preset != stored {
 		return "", errors.Errorf("resuming %s: -preset %s differs from the run's preset %s; a run resumes with its own (use another -out for a new run)", opts.Out, opts.Preset, stored)
 	}
@@ -49,11 +58,11 @@ func applyResume(store *model.Store, info *run.Info, opts Options) (string, erro
 		scratch.Scope(scope).SetParam(key, v)
 		before[p] = v
 	}
-	if _, err := commandline.ParseSettings(scratch, opts.Set); err != nil {
+	if _, err := commandline.ParseSettings(scratch, hparams.CanonicalSet(opts.Set)); err != nil {
 		return "", errors.Wrapf(err, "resuming %s: -set %q", opts.Out, opts.Set)
 	}
 	resumable := map[string]bool{}
-	for _, k := range ResumableParams {
+	for _, k := range ResumableParams() {
 		resumable["/"+k] = true
 	}
 	var changed, refused []string
@@ -72,7 +81,7 @@ func applyResume(store *model.Store, info *run.Info, opts Options) (string, erro
 	sort.Strings(refused)
 	if len(refused) > 0 {
 		return "", errors.Errorf("resuming %s: -set cannot change %s on resume (only %s can); use another -out for a new run",
-			opts.Out, strings.Join(refused, ", "), strings.Join(ResumableParams, ", "))
+			opts.Out, strings.Join(refused, ", "), strings.Join(ResumableParams(), ", "))
 	}
 	sort.Strings(changed)
 	var applied []string

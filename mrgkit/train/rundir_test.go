@@ -101,7 +101,7 @@ func TestOutRefusesToClobber(t *testing.T) {
 		t.Fatal(err)
 	}
 	o = opts(teacher)
-	o.Kind, o.Force = "student", true
+	o.Recipe, o.Force = studentKind{}, true
 	if _, err := Train(o); err == nil || !strings.Contains(err.Error(), "holds a teacher run") {
 		t.Errorf("student into a teacher run: %v", err)
 	}
@@ -168,7 +168,7 @@ func TestRunLock(t *testing.T) {
 func smallStore(t *testing.T, order []string, value float32) *model.Store {
 	t.Helper()
 	s := model.NewStore()
-	s.RootScope().SetParam("lr", 0.5)
+	s.RootScope().SetParam(ParamLR, 0.5)
 	for _, name := range order {
 		scope, key := model.SplitPath(name)
 		if name == "/global_step" {
@@ -347,7 +347,7 @@ func TestResumeSettings(t *testing.T) {
 		{"preset", func(o *Options) { o.Preset = "cpu" }, "-preset cpu differs from the run's preset tiny"},
 		{"data", func(o *Options) { o.DataDir = other }, "differs from the run's data"},
 		{"dataset", func(o *Options) { o.Dataset = "toycxr" }, "-dataset toycxr differs"},
-		{"bad value", func(o *Options) { o.Set = "lr=-1" }, "lr=-1: must be in (0, 10]"},
+		{"bad value", func(o *Options) { o.Set = "lr=-1" }, "learning_rate=-1: must be in (0, 10]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := base
@@ -375,8 +375,8 @@ func TestResumeSettings(t *testing.T) {
 	var info run.Info
 	b, _ = os.ReadFile(run.Dir(rdir).RunJSON())
 	_ = json.Unmarshal(b, &info)
-	if !strings.HasSuffix(info.Set, ";lr=0.0002") || !strings.HasPrefix(info.Set, tinySet) {
-		t.Errorf("run.json set %q, want the original settings then lr=0.0002", info.Set)
+	if !strings.HasSuffix(info.Set, ";learning_rate=0.0002") || !strings.HasPrefix(info.Set, tinySet) {
+		t.Errorf("run.json set %q, want the original settings then learning_rate=0.0002 (lr's key)", info.Set)
 	}
 	if info.Dataset != "iu_xray" {
 		t.Errorf("run.json dataset %q after a resume without -dataset, want iu_xray", info.Dataset)
@@ -389,8 +389,8 @@ func TestSettingsCheckedBeforeTraining(t *testing.T) {
 		{"select_metric=BLEU_4+METEOR", `"METEOR" is not a validation metric`},
 		{"checkpoint_every=-1", "checkpoint_every=-1: must be >= 0"},
 		{"val_limit=-1", "val_limit=-1: must be >= 0"},
-		{"lr=1e30", "lr=1e+30: must be in (0, 10]"},
-		{"min_lr=0.1", "min_lr=0.1: must be in [0, lr=0.001]"},
+		{"lr=1e30", "learning_rate=1e+30: must be in (0, 10]"},
+		{"min_lr=0.1", "min_lr=0.1: must be in [0, learning_rate=0.001]"},
 	} {
 		if err := Configure(model.NewStore(), "tiny", tc.set); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("-set %s: %v, want %q", tc.set, err, tc.want)
@@ -414,3 +414,46 @@ func TestNaNMessageNamesOnlyRealCheckpoints(t *testing.T) {
 		t.Errorf("NaN at step 8: %v", err)
 	}
 }
+
+// TestOlderKeyNamesAreRead: a checkpoint of a run made before the GoMLX
+// names (lr, weight_decay, adam_eps) loads with its values under the keys.
+func TestOlderKeyNamesAreRead(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), run.CkptDir)
+	s := model.NewStore()
+	root := s.RootScope()
+	root.SetParam("lr", 0.25)
+	root.SetParam("weight_decay", 0.5)
+	root.SetParam("adam_eps", 1e-6)
+	root.SetParam(ParamEpochs, 3)
+	if _, err := root.CreateVariable("w", tensors.FromValue([]float32{1, 2})); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.SaveCheckpoint(s, dir, &run.State{Epoch: 1}); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := run.LoadCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := got.RootScope()
+	for _, tc := range []struct {
+		old, key string
+		want     any
+	}{{"lr", ParamLR, 0.25}, {"weight_decay", ParamWeightDecay, 0.5}, {"adam_eps", ParamAdamEpsilon, 1e-6}, {ParamEpochs, ParamEpochs, 3}} {
+		if v, ok := r.GetParam(tc.key); !ok || v != tc.want {
+			t.Errorf("%s: %v (found %v), want %v from %s", tc.key, v, ok, tc.want, tc.old)
+		}
+		if _, ok := r.GetParam(tc.old); ok && tc.old != tc.key {
+			t.Errorf("the older name %s is still in the store", tc.old)
+		}
+	}
+	if got.GetVariable("/w") == nil {
+		t.Error("variable /w lost in the renaming")
+	}
+}
+
+// studentKind is the teacher's recipe under the student's kind: enough to
+// check that a run refuses a recipe of another kind.
+type studentKind struct{ Teacher }
+
+func (studentKind) Kind() string { return "student" }

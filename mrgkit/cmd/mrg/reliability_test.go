@@ -235,7 +235,7 @@ func TestReliabilityCorpus(t *testing.T) {
 			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "checkpoint_every=-1") }},
 		{name: "val_limit=-1", code: 1, msg: "val_limit=-1: must be >= 0",
 			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "val_limit=-1") }},
-		{name: "lr=1e30", code: 1, msg: "lr=1e+30: must be in (0, 10]",
+		{name: "lr=1e30", code: 1, msg: "learning_rate=1e+30: must be in (0, 10]",
 			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "lr=1e30") }},
 		{name: "NaN loss names no checkpoint that does not exist", code: 1, msg: "before its first checkpoint",
 			setup: func(t *testing.T) []string {

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
+	"github.com/mrgkit/mrgkit/mrgkit/hparams"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/run"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
@@ -33,7 +33,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	force := fs.Bool("force", false, "start a new run in a non-empty -out that holds no run to resume (replaces the kit's files there, keeps others)")
 	maxSteps := fs.Int("max-steps", 0, "stop after this many global steps (checkpointed; rerun to resume)")
 	initEnc := fs.String("init-encoder", "", "GoMLX checkpoint directory whose /model/encoder/ weights initialise the encoder (e.g. converted ImageNet weights)")
-	params := fs.Bool("params", false, "list every hyperparameter of the preset with its default and exit")
+	params := fs.Bool("params", false, "list every hyperparameter (model, training, distillation) with its value in the preset, range and doc, and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,18 +52,35 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
+// printParams lists every declared hyperparameter (model, data, training
+// and distillation: hparams.All) with its value in the preset, its type,
+// its range or choices and its doc line.
 func printParams(w io.Writer, preset string) error {
 	if _, ok := mrgmodel.Presets[preset]; !ok {
 		return usagef("unknown preset %q (known: %s)", preset, strings.Join(mrgmodel.PresetNames(), ", "))
 	}
 	p := train.PresetParams(preset)
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(w, "%-18s %v\n", k, p[k])
+	fmt.Fprintf(w, "%-18s %-8s %-20s %-22s %s\n", "key", "type", preset, "range", "doc")
+	for _, s := range hparams.All() {
+		v, ok := p[s.Key]
+		if !ok {
+			v = s.Default
+		}
+		r := s.RangeText()
+		switch {
+		case len(s.Choices) > 0:
+			r = strings.Join(s.Choices, "|")
+		case s.Type() == "bool":
+			r = "true|false"
+		}
+		doc := s.Doc
+		if len(s.Aliases) > 0 {
+			doc += " (was: " + strings.Join(s.Aliases, ", ") + ")"
+		}
+		if s.Resumable {
+			doc += " [resumable]"
+		}
+		fmt.Fprintf(w, "%-18s %-8s %-20v %-22s %s\n", s.Key, s.Type(), v, r, doc)
 	}
 	return nil
 }
