@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -157,13 +156,6 @@ func dataLoad(name string, args []string, stderr io.Writer, extra func(fs *flag.
 	return clean, *ds, ann, nil
 }
 
-func dataJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", " ")
-	return enc.Encode(v)
-}
-
 func dataClean(args []string, stdout, stderr io.Writer) error {
 	clean, _, ann, err := dataLoad("data clean", args, stderr, nil)
 	if err != nil {
@@ -173,7 +165,7 @@ func dataClean(args []string, stdout, stderr io.Writer) error {
 	for _, e := range ann.All() {
 		out[e.ID] = clean(e.Report)
 	}
-	return dataJSON(stdout, out)
+	return writeJSON(stdout, out)
 }
 
 func dataVocab(args []string, stdout, stderr io.Writer) error {
@@ -206,7 +198,7 @@ func dataVocab(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if asJSON {
-		return dataJSON(stdout, map[string]any{
+		return writeJSON(stdout, map[string]any{
 			"size": v.Size(), "dataset": dataset, "threshold": threshold, "max_len": maxLen,
 			"train_reports": len(ann.Train), "words": v.Words(),
 		})

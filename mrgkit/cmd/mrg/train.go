@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -129,9 +128,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	eval.WriteFaithfulness(stderr, res)
-	b, _ := json.MarshalIndent(map[string]any{"split": res.Split, "prompts": res.Prompts, "studies": len(res.Studies), "metrics": res.Flat}, "", "  ")
-	fmt.Fprintln(stdout, string(b))
-	return nil
+	return writeJSON(stdout, map[string]any{"split": res.Split, "prompts": res.Prompts, "studies": len(res.Studies), "metrics": res.Flat})
 }
 
 func runGenerate(args []string, stdout, stderr io.Writer) error {
@@ -154,9 +151,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *asJSON {
-		b, _ := json.MarshalIndent(res, "", "  ")
-		fmt.Fprintln(stdout, string(b))
-		return nil
+		return writeJSON(stdout, res)
 	}
 	fmt.Fprintln(stdout, res.Report)
 	if len(res.Labels) > 0 {
