@@ -100,9 +100,9 @@ func applyResume(store *model.Store, info *run.Info, opts Options) (string, erro
 // names the checkpoint to resume only when there is one.
 func nanError(loss float64, state *run.State, ckpt string, lr float64) error {
 	if step, ok := run.LastCkptStep(ckpt); ok {
-		return errors.Errorf("loss is %v at step %d (epoch %d, lr %g): training stopped; the last good checkpoint is %s (step %d): resume it with a lower lr (-set lr=...)",
+		return errors.Errorf("loss is %v at step %d (epoch %d, lr %g): training stopped; the last good checkpoint is %s (step %d): resume it with a lower learning rate (-set learning_rate=...: it may change on resume)",
 			loss, state.Step+1, state.Epoch, lr, ckpt, step)
 	}
-	return errors.Errorf("loss is %v at step %d (epoch %d, lr %g): training stopped before its first checkpoint; rerun with a lower lr (-set lr=...)",
+	return errors.Errorf("loss is %v at step %d (epoch %d, lr %g): training stopped before its first checkpoint; rerun with a lower learning rate (-set learning_rate=...)",
 		loss, state.Step+1, state.Epoch, lr)
 }

@@ -271,7 +271,7 @@ func TestReliabilityCorpus(t *testing.T) {
 			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-min-len", "1000"} }},
 		{name: "eval -repetition-penalty NaN", code: 1, msg: "repetition penalty NaN: must be a number >= 1",
 			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-repetition-penalty", "NaN"} }},
-		{name: "train length_penalty=-1", code: 1, msg: "length_penalty -1: must be in [0,5]",
+		{name: "train length_penalty=-1", code: 1, msg: "length_penalty=-1: must be in [0, 5]",
 			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "vocab_threshold=1;length_penalty=-1") }},
 		{name: "train logit_adjust=bogus", code: 1, msg: `logit_adjust="bogus": must be`,
 			setup: func(t *testing.T) []string {
