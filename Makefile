@@ -12,7 +12,7 @@ GO ?= go
 BIN := bin/mrg
 TEST_TIMEOUT ?= 45m
 
-.PHONY: demo test build onnxruntime wordnet vet fmt bench clean-data notebooks notebooks-setup
+.PHONY: demo test build onnxruntime wordnet vet fmt bench clean-data notebook notebooks notebooks-setup notebooks-outputs
 
 ## demo: the main job — synthetic data, teacher, distilled student, figures.
 demo: onnxruntime build
@@ -46,10 +46,18 @@ vet:
 fmt:
 	gofmt -w mrgkit bench notebooks
 
-## notebooks-setup: install Jupyter (nbconvert), GoNB v0.11.5, goimports and the GoNB kernel (idempotent).
+## notebook: install what is missing (Debian jupyter-notebook, GoNB kernel) and start Jupyter on notebooks/; prints the URL (PORT=8888, IP=127.0.0.1, SMOKE=1).
+notebook:
+	@bash scripts/notebook.sh
+
+## notebooks-setup: install Jupyter, Chromium + chromedriver, GoNB v0.11.5, goimports and the GoNB kernel (idempotent).
 notebooks-setup:
 	bash .ci/setup
 
-## notebooks: execute every notebook headless in smoke mode (MRGKIT_SMOKE=1); figures checked.
+## notebooks: execute every notebook in headless Chromium in smoke mode (MRGKIT_SMOKE=1); figures checked.
 notebooks:
 	$(GO) test -count=1 -v -run TestNotebooksExecute -timeout 60m ./notebooks
+
+## notebooks-outputs: rerun the notebooks in the browser on the full settings against `make demo`'s runs (RUNS=runs/demo, DATA=data) and commit-ready outputs into notebooks/*.ipynb + docs/notebook02.png.
+notebooks-outputs:
+	bash scripts/notebooks-outputs.sh

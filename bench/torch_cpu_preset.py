@@ -14,7 +14,7 @@ cross-attention layer + MLP 128->256->128; diagnosis: 1 layer, 14 labels x 4
 states, loss weight 4; decoder: BOS + 14 prompt tokens + 59 words (plus the
 sum of the prompts' (observation, state) embeddings at every position), 2 layers
 (causal self-attention, cross-attention to the 32 patch memories, FFN),
-max_len 60, label smoothing 0.1; AdamW (lr schedule: 100 warm-up steps then
+max_len 72, label smoothing 0.1; AdamW (lr schedule: 100 warm-up steps then
 cosine, weight decay 0.05 on matrices except norms/positions, gradient
 clipping by value 0.1). Batch 16; vocabulary 760 words (+ BOS, EOS/pad).
 """
@@ -27,7 +27,7 @@ import torch.nn.functional as F
 CFG = dict(image_size=64, channels=1, views=2, enc_width=16, enc_stem=3, enc_stem_pool="s2d",
            d=128, heads=4, ffn=256, dropout=0.0, graph_layers=2, graph_heads=4,
            fusion_layers=1, fusion_heads=4, memory_dim=256, diag_layers=1,
-           num_labels=14, cls_weight=4.0, dec_layers=2, max_len=60,
+           num_labels=14, cls_weight=4.0, dec_layers=2, max_len=72,
            label_smoothing=0.1, lr=5e-3, min_lr=1e-5, warmup=100, total=1000,
            weight_decay=0.05, clip=0.1, batch=16, vocab=760)
 

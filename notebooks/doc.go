@@ -1,3 +1,5 @@
-// Package notebooks holds mrgkit's GoNB notebooks (*.ipynb) and the test
-// that executes each of them headless, in smoke mode, through Jupyter.
+// Package notebooks holds mrgkit's GoNB notebooks (*.ipynb), committed with
+// the outputs of a full run (make notebooks-outputs), and the tests that run
+// each of them in headless Chromium against a Jupyter Notebook server, in
+// smoke mode, and check that the committed outputs are complete and current.
 package notebooks

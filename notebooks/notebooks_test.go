@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mrgkit/mrgkit/mrgkit/notebook"
+	"github.com/mrgkit/mrgkit/mrgkit/notebook/browser"
 )
 
 // figures lists the files (relative to the figures directory,
@@ -92,22 +93,15 @@ func requireTool(t *testing.T, why string, ok bool) {
 }
 
 // toolEnv returns the environment for Jupyter: GOPATH/bin on PATH (where
-// `go install` puts gonb and goimports), pinned toolchain, no downloads, smoke mode.
+// `go install` puts gonb and goimports), pinned toolchain, no downloads,
+// smoke mode, figures, data and runs in figDir.
 func toolEnv(t *testing.T, figDir string) []string {
-	gopath, err := exec.Command("go", "env", "GOPATH").Output()
-	path := os.Getenv("PATH")
-	if err == nil {
-		for _, p := range filepath.SplitList(strings.TrimSpace(string(gopath))) {
-			path += string(os.PathListSeparator) + filepath.Join(p, "bin")
-		}
+	gopath, _ := exec.Command("go", "env", "GOPATH").Output()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
 	}
-	env := []string{}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PATH=") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, "PATH="+path, "GOTOOLCHAIN=go1.27.3", "GOMLX_NO_AUTO_INSTALL=1",
+	return browser.ToolEnv(nil, strings.TrimSpace(string(gopath)), root,
 		"MRGKIT_SMOKE=1", "MRGKIT_FIGURES="+figDir, "MRGKIT_DATA="+filepath.Join(figDir, "_data"),
 		"MRGKIT_RUNS="+filepath.Join(figDir, "_runs"))
 }
@@ -147,6 +141,28 @@ func gonbKernelInstalled(env []string) bool {
 	return false
 }
 
+// badInputNotebook runs a cell against a missing data directory: it must
+// fail with the one-line message naming the directory and how to make it.
+const badInputNotebook = `{
+ "cells": [
+  {"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": [
+    "%env GOTOOLCHAIN=go1.27.3\n", "%env GOMLX_NO_AUTO_INSTALL=1\n",
+    "!*R=$(cd \"${MRGKIT_ROOT:-$GONB_DIR/..}\" && pwd) && go mod edit -require github.com/mrgkit/mrgkit@v0.0.0 -replace github.com/mrgkit/mrgkit=$R && cp \"$R/go.sum\" go.sum"]},
+  {"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": [
+    "import \"github.com/mrgkit/mrgkit/mrgkit/notebook\"\n", "\n", "%%\n",
+    "notebook.Must1(notebook.Settings{DataDir: \"/nonexistent/toycxr\"}.Data())"]}
+ ],
+ "metadata": {"kernelspec": {"display_name": "Go (gonb)", "language": "go", "name": "gonb"}},
+ "nbformat": 4, "nbformat_minor": 4
+}`
+
+const badInputName = "zz_bad_input.ipynb"
+
+// TestNotebooksExecute opens every notebook in headless Chromium against a
+// Jupyter Notebook server and runs all its cells, in smoke mode: it fails
+// on a kernel that does not start, a cell error, a figure that does not
+// render in the page or is not written. Then a notebook run against a
+// missing data directory must stop with a one-line message, no panic.
 func TestNotebooksExecute(t *testing.T) {
 	if testing.Short() {
 		t.Skip("notebooks are executed only without -short")
@@ -158,8 +174,10 @@ func TestNotebooksExecute(t *testing.T) {
 	sort.Strings(nbs)
 	figDir := t.TempDir()
 	env := toolEnv(t, figDir)
+	_, toolsErr := browser.FindTools()
+	requireTool(t, fmt.Sprint(toolsErr), toolsErr == nil)
 	requireTool(t, "jupyter not found", lookPath(env, "jupyter"))
-	requireTool(t, "jupyter nbconvert not found", exec.Command("jupyter", "nbconvert", "--version").Run() == nil)
+	requireTool(t, "jupyter notebook not found (apt-get install jupyter-notebook)", exec.Command("jupyter", "notebook", "--version").Run() == nil)
 	requireTool(t, "gonb not found in PATH or GOPATH/bin", lookPath(env, "gonb"))
 	requireTool(t, "goimports not found in PATH or GOPATH/bin", lookPath(env, "goimports"))
 	requireTool(t, "GoNB Jupyter kernel not installed (gonb --install)", gonbKernelInstalled(env))
@@ -173,40 +191,61 @@ func TestNotebooksExecute(t *testing.T) {
 		}
 		t.Log("real IU X-Ray data not found (../shared or $MRGKIT_SHARED): its figures are not checked")
 	}
-	ran := map[string]bool{}
+	// The notebooks and the bad-input one, served from a copy.
+	dir := t.TempDir()
 	for _, nb := range nbs {
-		t.Run(strings.TrimSuffix(nb, ".ipynb"), func(t *testing.T) {
-			want, ok := expectedFigures[nb]
+		data, err := os.ReadFile(nb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, nb), data, 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, badInputName), []byte(badInputNotebook), 0o644)
+	shot := filepath.Join(t.TempDir(), "02.png")
+	if d := os.Getenv("MRGKIT_SCREENSHOTS"); d != "" {
+		shot = filepath.Join(d, "notebook02_smoke.png")
+	}
+	var log bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(len(nbs)+1)*notebookTimeout)
+	defer cancel()
+	start := time.Now()
+	results, err := browser.RunNotebooks(ctx, browser.SuiteOptions{
+		Dir: dir, Notebooks: append(nbs, badInputName), Env: env, Log: &log, Out: testWriter{t},
+		Shots: map[string]browser.Shot{"02_train_teacher.ipynb": {Path: shot, Contains: "TrainTeacher(settings)"}},
+		Run:   browser.Options{Timeout: notebookTimeout},
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, tail(log.String(), 4000))
+	}
+	t.Logf("%d notebooks in the browser in %.1fs", len(results), time.Since(start).Seconds())
+	ran := map[string]bool{}
+	for _, r := range results {
+		if r.Name == badInputName {
+			t.Run("bad_input", func(t *testing.T) { checkBadInput(t, r) })
+			continue
+		}
+		t.Run(strings.TrimSuffix(r.Name, ".ipynb"), func(t *testing.T) {
+			want, ok := expectedFigures[r.Name]
 			if !ok {
-				t.Fatalf("%s has no entry in expectedFigures", nb)
+				t.Fatalf("%s has no entry in expectedFigures", r.Name)
 			}
-			outDir := t.TempDir()
-			ctx, cancel := context.WithTimeout(context.Background(), notebookTimeout)
-			defer cancel()
-			start := time.Now()
-			cmd := exec.CommandContext(ctx, "jupyter", "nbconvert", "--to", "notebook", "--execute",
-				"--ExecutePreprocessor.timeout=600", "--output-dir", outDir, nb)
-			cmd.Env = env
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			runErr := cmd.Run()
-			t.Logf("%s executed in %.1fs", nb, time.Since(start).Seconds())
-			executed := filepath.Join(outDir, nb)
-			if errs := cellErrors(executed); len(errs) > 0 {
-				t.Errorf("%s: cell errors:\n%s", nb, strings.Join(errs, "\n"))
+			if r.Err != nil {
+				t.Fatalf("%s: %v\n%s", r.Name, r.Err, tail(log.String(), 3000))
 			}
-			if runErr != nil {
-				msg := stderr.String()
-				if i := strings.Index(msg, "CellExecutionError"); i >= 0 {
-					msg = msg[i:] // the failing cell and its error, without kernel logs
-				}
-				t.Fatalf("%s: jupyter nbconvert: %v\n%s", nb, runErr, tail(msg, 4000))
+			for _, e := range r.Result.Errors() {
+				t.Errorf("%s: %s", r.Name, tail(e, 3000))
 			}
-			ran[nb] = true
+			if r.Result.Images == 0 {
+				t.Errorf("%s: no figure rendered in the page", r.Name)
+			}
+			if t.Failed() {
+				return
+			}
+			ran[r.Name] = true
 			files := want.always
 			for _, n := range want.needs {
 				if !ran[n] {
-					t.Logf("%s did not run before %s: its figures are not checked", n, nb)
+					t.Logf("%s did not run before %s: its figures are not checked", n, r.Name)
 					files = nil
 				}
 			}
@@ -222,43 +261,103 @@ func TestNotebooksExecute(t *testing.T) {
 					}
 				}
 				if !ok {
-					t.Errorf("%s: expected figure %s not written", nb, f)
+					t.Errorf("%s: expected figure %s not written", r.Name, f)
+				}
+			}
+			if r.Name == "02_train_teacher.ipynb" {
+				if png, err := os.ReadFile(shot); err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) || len(png) < 10000 {
+					t.Errorf("screenshot of %s: %d bytes, %v", r.Name, len(png), err)
 				}
 			}
 		})
 	}
+	if len(results) != len(nbs)+1 {
+		t.Errorf("%d notebooks ran, want %d", len(results), len(nbs)+1)
+	}
 }
 
-// cellErrors returns a description of every error output in an executed
-// notebook (empty if the file is missing: nbconvert's error says why).
-func cellErrors(path string) []string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil
+// checkBadInput: the cell against a missing data directory failed with the
+// one-line message naming the directory and how to make it, no panic trace.
+func checkBadInput(t *testing.T, r browser.NotebookResult) {
+	if r.Err != nil {
+		t.Fatal(r.Err)
 	}
+	if !r.Failed() {
+		t.Errorf("the cell against a missing data directory did not fail")
+	}
+	text := outputsText(t, r.Saved)
+	for _, want := range []string{"error: data directory (annotation.json) /nonexistent/toycxr not found", "mrg data synth -out /nonexistent/toycxr"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("outputs lack %q:\n%s", want, text)
+		}
+	}
+	for _, bad := range []string{"panic", "goroutine "} {
+		if strings.Contains(text, bad) {
+			t.Errorf("outputs show a Go panic trace (%q):\n%s", bad, text)
+		}
+	}
+}
+
+// outputsText joins the text of every output of a saved notebook.
+func outputsText(t *testing.T, saved []byte) string {
 	var doc struct {
 		Cells []struct {
 			Outputs []struct {
-				OutputType string   `json:"output_type"`
-				Ename      string   `json:"ename"`
-				Evalue     string   `json:"evalue"`
-				Traceback  []string `json:"traceback"`
+				Text      any      `json:"text"`
+				Evalue    string   `json:"evalue"`
+				Traceback []string `json:"traceback"`
 			} `json:"outputs"`
 		} `json:"cells"`
 	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return []string{fmt.Sprintf("executed notebook %s unreadable: %v", path, err)}
+	if err := json.Unmarshal(saved, &doc); err != nil {
+		t.Fatalf("saved notebook unreadable: %v", err)
 	}
-	var errs []string
-	for i, c := range doc.Cells {
+	var b strings.Builder
+	for _, c := range doc.Cells {
 		for _, o := range c.Outputs {
-			if o.OutputType == "error" {
-				errs = append(errs, fmt.Sprintf("cell %d: %s: %s %s", i, o.Ename, o.Evalue,
-					tail(strings.Join(o.Traceback, "\n"), 2000)))
+			switch x := o.Text.(type) {
+			case string:
+				b.WriteString(x)
+			case []any:
+				for _, l := range x {
+					b.WriteString(fmt.Sprint(l))
+				}
 			}
+			b.WriteString(o.Evalue + "\n" + strings.Join(o.Traceback, "\n"))
 		}
 	}
-	return errs
+	return b.String()
+}
+
+// TestCommittedOutputs: every committed notebook carries the outputs of a
+// full (non-smoke) run for each code cell, made from the cell's current
+// source (`make notebooks-outputs`).
+func TestCommittedOutputs(t *testing.T) {
+	nbs, err := filepath.Glob("*.ipynb")
+	if err != nil || len(nbs) == 0 {
+		t.Fatalf("no notebooks found: %v", err)
+	}
+	for _, nb := range nbs {
+		data, err := os.ReadFile(nb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		problems, err := notebook.CheckOutputs(nb, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range problems {
+			t.Errorf("%s: %s — regenerate with `make notebooks-outputs`", nb, p)
+		}
+	}
+}
+
+// testWriter logs each line written to it.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
 
 func tail(s string, n int) string {

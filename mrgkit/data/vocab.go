@@ -8,6 +8,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
+	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 )
 
 // Unk is the unknown-word token; R2Gen adds it to every vocabulary.
@@ -33,6 +34,18 @@ func BuildVocab(cleanedTrainReports []string, threshold int) *Vocab {
 	words := []string{Unk}
 	for w, c := range counts {
 		if c >= threshold && w != Unk {
+			words = append(words, w)
+		}
+	}
+	return newVocab(words)
+}
+
+// With returns the vocabulary with the given words added (those it lacks),
+// ids re-sorted as BuildVocab sorts them.
+func (v *Vocab) With(extra ...string) *Vocab {
+	words := append([]string(nil), v.words...)
+	for _, w := range extra {
+		if !v.Has(w) {
 			words = append(words, w)
 		}
 	}
@@ -90,18 +103,24 @@ func (v *Vocab) Encode(cleaned string) []int32 {
 
 // Decode joins the words of ids with single spaces, stopping at the first 0
 // (R2Gen's decode). Out-of-range ids decode as <unk>.
+//
+// Content-plan words (chexpert.IsPlanWord, report_order=planned) are not
+// part of the report and are left out.
 func (v *Vocab) Decode(ids []int32) string {
 	var b strings.Builder
-	for i, id := range ids {
+	for _, id := range ids {
 		if id == 0 {
 			break
-		}
-		if i > 0 {
-			b.WriteByte(' ')
 		}
 		w := v.Word(id)
 		if w == "" {
 			w = Unk
+		}
+		if chexpert.IsPlanWord(w) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
 		}
 		b.WriteString(w)
 	}

@@ -130,3 +130,21 @@ func FuzzEncodeDecode(f *testing.F) {
 		}
 	})
 }
+
+// Plan words (report_order=planned) get ids like any word, sorted with the
+// others, and are dropped when ids become text.
+func TestVocabPlanWords(t *testing.T) {
+	v := BuildVocab([]string{"the heart is enlarged .", "no effusion ."}, 1)
+	p := v.With("<plan1>", "<plan>", "heart")
+	if p.Size() != v.Size()+2 {
+		t.Fatalf("With added %d words, want 2", p.Size()-v.Size())
+	}
+	// "." < "<plan1>" < "<plan>" < "<unk>" in byte order: ids 1, 2, 3, 4.
+	if p.ID(".") != 1 || p.ID("<plan1>") != 2 || p.ID("<plan>") != 3 || p.ID(Unk) != 4 {
+		t.Errorf("ids: . %d, <plan1> %d, <plan> %d, <unk> %d; want 1, 2, 3, 4", p.ID("."), p.ID("<plan1>"), p.ID("<plan>"), p.ID(Unk))
+	}
+	ids := p.Encode("<plan1> the heart is enlarged . <plan> no effusion .")
+	if got, want := p.Decode(ids), "the heart is enlarged . no effusion ."; got != want {
+		t.Errorf("Decode = %q, want %q", got, want)
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mrgkit/mrgkit/mrgkit/data"
 	"github.com/mrgkit/mrgkit/mrgkit/hparams"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/usage"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/run"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
@@ -58,7 +59,8 @@ type Options struct {
 	Backend   compute.Backend
 	MaxSteps  int
 	Quiet     bool
-	Force     bool // see train.Options.Force
+	Force     bool           // see train.Options.Force
+	Observe   train.Observer // see train.Options.Observe
 }
 
 // Distill trains the student(s). With Rounds > 1 the rounds are written to
@@ -121,7 +123,8 @@ func distillOnce(opts Options) (*train.Summary, error) {
 		DataDir: opts.DataDir, Dataset: opts.Dataset, ImageRoot: opts.ImageRoot,
 		Preset: opts.Preset, Set: full, Out: opts.Out, Progress: opts.Progress, Backend: opts.Backend,
 		MaxSteps: opts.MaxSteps, Quiet: opts.Quiet, Force: opts.Force, Vocab: vocab, Teacher: opts.Teacher,
-		Recipe: &Student{dir: opts.Teacher, store: tStore, config: tc, vocab: vocab},
+		Recipe:  &Student{dir: opts.Teacher, store: tStore, config: tc, vocab: vocab},
+		Observe: opts.Observe,
 	})
 }
 
@@ -161,8 +164,9 @@ func (s *Student) Prepare(store *model.Store, v *data.Vocab) error {
 }
 
 // Validate checks the hyperparameters of a student's store against their
-// declarations (the distillation keys among them).
-func Validate(store *model.Store) error { return hparams.Validate(store) }
+// declarations (the distillation keys among them). Its errors are usage
+// errors (the values come from -set).
+func Validate(store *model.Store) error { return usage.Wrap(hparams.Validate(store)) }
 
 // compatible checks what the student must share with its teacher.
 func compatible(t, s mrgmodel.Config, tv, sv *data.Vocab) error {

@@ -89,11 +89,13 @@ func CheckAdjust(mode string) error {
 
 // Calibrate returns the base probabilities of the given logit-adjustment
 // mode from a diagnosis pass; prev are the current ones (kept for an
-// observation without positive studies).
-func Calibrate(mode string, diags []Diagnosis, prev []float32) ([]float32, error) {
+// observation without positive studies). derivedNF says that the model
+// derives No Finding from the other observations (model param nf_rule): its
+// own shift is then kept, and AdjustF1 leaves it out of the micro-F1.
+func Calibrate(mode string, diags []Diagnosis, prev []float32, derivedNF bool) ([]float32, error) {
 	switch mode {
 	case AdjustF1:
-		return f1Shifts(diags, prev), nil
+		return f1Shifts(diags, prev, derivedNF), nil
 	case AdjustPaper:
 		return paperBaseProb(diags, prev), nil
 	case AdjustNone:
@@ -132,9 +134,11 @@ func isPositive(row []float32, delta float64) bool {
 // observation in turn takes the δ that maximises the micro-F1 with the
 // others fixed (ties: the smallest |δ|, then the negative one), for three
 // rounds or until nothing changes. The result is base_prob = exp(-δ).
-// Observations without a positive study keep prev.
-func f1Shifts(diags []Diagnosis, prev []float32) []float32 {
+// Observations without a positive study keep prev, and so does No Finding
+// when derivedNF (it is then not counted in the micro-F1 either).
+func f1Shifts(diags []Diagnosis, prev []float32, derivedNF bool) []float32 {
 	n := len(prev)
+	skip := func(o int) bool { return derivedNF && o == chexpert.NoFinding }
 	// counts[o][g] = (tp, fp) of observation o at grid shift g; pos[o] positives.
 	type tpfp struct{ tp, fp int }
 	counts := make([][]tpfp, n)
@@ -167,6 +171,9 @@ func f1Shifts(diags []Diagnosis, prev []float32) []float32 {
 	var tp, fp, fn int
 	for o := 0; o < n; o++ {
 		choice[o] = zero
+		if skip(o) {
+			continue
+		}
 		tp, fp, fn = tp+counts[o][zero].tp, fp+counts[o][zero].fp, fn+pos[o]-counts[o][zero].tp
 	}
 	microF1 := func(tp, fp, fn int) float64 {
@@ -178,7 +185,7 @@ func f1Shifts(diags []Diagnosis, prev []float32) []float32 {
 	for round := 0; round < 3; round++ {
 		changed := false
 		for o := 0; o < n; o++ {
-			if pos[o] == 0 {
+			if pos[o] == 0 || skip(o) {
 				continue
 			}
 			c := counts[o][choice[o]]
@@ -209,7 +216,7 @@ func f1Shifts(diags []Diagnosis, prev []float32) []float32 {
 	}
 	out := append([]float32(nil), prev...)
 	for o := 0; o < n; o++ {
-		if pos[o] > 0 {
+		if pos[o] > 0 && !skip(o) {
 			out[o] = float32(math.Exp(-ShiftGrid[choice[o]]))
 		}
 	}

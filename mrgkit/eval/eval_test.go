@@ -27,7 +27,7 @@ func TestPaperBaseProb(t *testing.T) {
 		{Logits: row(0.4, 0.3, 0.9), PositiveP: []float32{0.4, 0.3, 0.9}, Truth: chexpert.Labels{pos, chexpert.Negative}},
 		{Logits: row(0.2, 0.2, 0.9), PositiveP: []float32{0.2, 0.2, 0.9}, Truth: chexpert.Labels{chexpert.Blank, pos}},
 	}
-	got, err := Calibrate(AdjustPaper, diags, []float32{1, 1, 0.7})
+	got, err := Calibrate(AdjustPaper, diags, []float32{1, 1, 0.7}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestF1Shifts(t *testing.T) {
 	for _, s := range margins {
 		diags = append(diags, Diagnosis{Logits: []float32{0, s.m, -5, -5}, Truth: chexpert.Labels{s.truth}})
 	}
-	got, err := Calibrate(AdjustF1, diags, []float32{1})
+	got, err := Calibrate(AdjustF1, diags, []float32{1}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,19 +85,46 @@ func TestF1Shifts(t *testing.T) {
 		copy(d.Logits, []float32{0, m0, -5, -5, 0, m1, -5, -5})
 		diags = append(diags, d)
 	}
-	got, err = Calibrate(AdjustF1, diags, []float32{1, 1})
+	got, err = Calibrate(AdjustF1, diags, []float32{1, 1}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got[0] != 1 || got[1] != 1 {
 		t.Errorf("base_prob = %v, want [1 1] (δ = 0 for both)", got)
 	}
-	none, err := Calibrate(AdjustNone, diags, []float32{0.3})
+	none, err := Calibrate(AdjustNone, diags, []float32{0.3}, false)
 	if err != nil || none[0] != 1 {
 		t.Errorf("AdjustNone = %v, %v; want [1]", none, err)
 	}
-	if _, err := Calibrate("bogus", diags, []float32{1}); err == nil {
+	if _, err := Calibrate("bogus", diags, []float32{1}, false); err == nil {
 		t.Error("Calibrate(bogus) gave no error")
+	}
+
+	// derivedNF: No Finding keeps its base probability (it is derived from
+	// the others), and is not counted. Here it is the margins' observation
+	// above: without derivedNF it would move to exp(-1.25).
+	diags = diags[:0]
+	for _, s := range margins {
+		d := Diagnosis{Logits: make([]float32, chexpert.NumObservations*4)}
+		copy(d.Logits[chexpert.NoFinding*4:], []float32{0, s.m, -5, -5})
+		d.Truth[chexpert.NoFinding] = s.truth
+		diags = append(diags, d)
+	}
+	prev := make([]float32, chexpert.NumObservations)
+	for i := range prev {
+		prev[i] = 0.5
+	}
+	for _, tc := range []struct {
+		derived bool
+		want    float64
+	}{{false, math.Exp(-1.25)}, {true, 0.5}} {
+		got, err := Calibrate(AdjustF1, diags, prev, tc.derived)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := float64(got[chexpert.NoFinding]); math.Abs(g-tc.want) > 1e-6 {
+			t.Errorf("derivedNF=%v: No Finding base_prob %g, want %g", tc.derived, g, tc.want)
+		}
 	}
 }
 

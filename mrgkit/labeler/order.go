@@ -17,11 +17,42 @@ import (
 // which lets a decoder learn which finding comes next from its prompts.
 // Empty sentences are dropped.
 func CanonicalOrder(report string) string {
-	type sent struct {
-		text string
-		key  int
+	ss := orderedSentences(report)
+	if ss == nil {
+		return strings.TrimSpace(report)
 	}
-	var ss []sent
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = s.text
+	}
+	return strings.Join(parts, " . ") + " ."
+}
+
+// PlannedOrder is CanonicalOrder with each sentence prefixed by the plan
+// word of the observation it states first (chexpert.PlanWord; sentences
+// that state none get the plain plan word): the decoder's training target
+// for report_order=planned.
+func PlannedOrder(report string) string {
+	ss := orderedSentences(report)
+	if ss == nil {
+		return strings.TrimSpace(report)
+	}
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = chexpert.PlanWord(s.key) + " " + s.text
+	}
+	return strings.Join(parts, " . ") + " ."
+}
+
+type keyedSentence struct {
+	text string
+	key  int // first observation stated (No Finding excluded), NumObservations if none
+}
+
+// orderedSentences splits a cleaned report into sentences sorted (stably)
+// by the first observation each states; nil if it has none.
+func orderedSentences(report string) []keyedSentence {
+	var ss []keyedSentence
 	for _, s := range strings.Split(report, ".") {
 		s = strings.Join(strings.Fields(s), " ")
 		if s == "" {
@@ -35,15 +66,8 @@ func CanonicalOrder(report string) string {
 				break
 			}
 		}
-		ss = append(ss, sent{s, key})
-	}
-	if len(ss) == 0 {
-		return strings.TrimSpace(report)
+		ss = append(ss, keyedSentence{s, key})
 	}
 	sort.SliceStable(ss, func(a, b int) bool { return ss[a].key < ss[b].key })
-	parts := make([]string, len(ss))
-	for i, s := range ss {
-		parts[i] = s.text
-	}
-	return strings.Join(parts, " . ") + " ."
+	return ss
 }

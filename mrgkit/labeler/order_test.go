@@ -19,3 +19,17 @@ func TestCanonicalOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestPlannedOrder(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		// Canonical order, each sentence prefixed by its observation's plan word:
+		// Cardiomegaly (1), Pleural Effusion (9), Support Devices (12), none.
+		{"no pleural effusion . the heart is enlarged . mild degenerative changes of the thoracic spine . a central line is in place .",
+			"<plan1> the heart is enlarged . <plan9> no pleural effusion . <plan12> a central line is in place . <plan> mild degenerative changes of the thoracic spine ."},
+		{"", ""},
+	} {
+		if got := PlannedOrder(tc.in); got != tc.want {
+			t.Errorf("PlannedOrder(%q)\n = %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+}

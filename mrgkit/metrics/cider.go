@@ -30,22 +30,30 @@ func CiderD(gts, res map[string][]string) (float64, error) {
 // ciderStudies returns each id's CIDEr-D score, in ids order (all 0 where
 // no reference has a word). The document frequencies come from the
 // references of all ids.
+//
+// Two passes: the first interns every n-gram and counts the document
+// frequencies, keeping only each text's word ids; the second counts each
+// study's n-grams again and scores it. The n-gram counts of all studies
+// are never held at once (they were most of `mrg score`'s memory on 100k
+// studies).
 func ciderStudies(gts, res map[string][]string, ids []string) []float64 {
 	v := vocab{}
 	tab := newNgramTable()
-	type cooked struct {
-		hyp  *ngramCounts
-		refs []*ngramCounts
+	type words struct {
+		hyp  []int32
+		refs [][]int32
 	}
-	items := make([]cooked, len(ids))
+	items := make([]words, len(ids))
 	var df []float64 // by n-gram id
 	var seen []int   // by n-gram id: 1 + index of the last id that counted it
 	anyRef := false
 	for i, id := range ids {
-		items[i].hyp = tab.count(v.ids(pySplit(res[id][0])), ciderN)
-		for _, r := range gts[id] {
-			c := tab.count(v.ids(pySplit(r)), ciderN)
-			items[i].refs = append(items[i].refs, c)
+		items[i].hyp = v.ids(pySplit(res[id][0]))
+		tab.count(items[i].hyp, ciderN) // interned now, so the table stops growing
+		items[i].refs = make([][]int32, len(gts[id]))
+		for j, r := range gts[id] {
+			items[i].refs[j] = v.ids(pySplit(r))
+			c := tab.count(items[i].refs[j], ciderN)
 			if grow := len(tab.order) - len(df); grow > 0 {
 				df = append(df, make([]float64, grow)...)
 				seen = append(seen, make([]int, grow)...)
@@ -62,6 +70,7 @@ func ciderStudies(gts, res map[string][]string, ids []string) []float64 {
 	if !anyRef {
 		return make([]float64, len(ids))
 	}
+	seen = nil
 	if grow := len(tab.order) - len(df); grow > 0 {
 		df = append(df, make([]float64, grow)...)
 	}
@@ -69,11 +78,12 @@ func ciderStudies(gts, res map[string][]string, ids []string) []float64 {
 	has := make([]bool, len(tab.order))
 	refLen := math.Log(float64(len(ids)))
 	scores := make([]float64, len(ids))
-	for i, it := range items {
-		vh := ciderVec(tab, it.hyp, df, refLen)
+	for i := range items {
+		it := &items[i]
+		vh := ciderVec(tab, tab.count(it.hyp, ciderN), df, refLen)
 		var score [ciderN]float64
-		for _, rc := range it.refs {
-			s := ciderSim(tab, vh, ciderVec(tab, rc, df, refLen), refW, has)
+		for _, ref := range it.refs {
+			s := ciderSim(tab, vh, ciderVec(tab, tab.count(ref, ciderN), df, refLen), refW, has)
 			for k := range score {
 				score[k] += s[k]
 			}
@@ -86,6 +96,7 @@ func ciderStudies(gts, res map[string][]string, ids []string) []float64 {
 		avg /= float64(len(it.refs))
 		avg *= 10.0
 		scores[i] = avg
+		*it = words{} // done with this study
 	}
 	return scores
 }

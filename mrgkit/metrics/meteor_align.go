@@ -165,18 +165,18 @@ func (m *meteorScorer) align(w1, w2 []string) (a alignment, capped bool) {
 		}
 		// Synonym.
 		if m.syn != nil {
-			y1, y2 := make([]map[int32]bool, n1), make([]map[int32]bool, n2)
+			y1, y2 := make([][]int32, n1), make([][]int32, n2)
 			synPos := map[int32][]int32{}
 			for i, w := range w1 {
-				y1[i] = m.syn.sets(w)
-				for id := range y1[i] {
+				y1[i] = m.sets(w)
+				for _, id := range y1[i] {
 					synPos[id] = append(synPos[id], int32(i))
 				}
 			}
 			refSynPos := map[int32][]int32{}
 			for j, w := range w2 {
-				y2[j] = m.syn.sets(w)
-				for id := range y2[j] {
+				y2[j] = m.sets(w)
+				for _, id := range y2[j] {
 					refSynPos[id] = append(refSynPos[id], int32(j))
 				}
 			}
@@ -187,9 +187,9 @@ func (m *meteorScorer) align(w1, w2 []string) (a alignment, capped bool) {
 			for i := range stamp {
 				stamp[i] = -1
 			}
-			matchesOf := func(self int, ys map[int32]bool, k int32, index map[int32][]int32, keys []int32, out []int32) []int32 {
+			matchesOf := func(self int, ys []int32, k int32, index map[int32][]int32, keys []int32, out []int32) []int32 {
 				out = out[:0]
-				for id := range ys {
+				for _, id := range ys {
 					for _, o := range index[id] {
 						if stamp[o] != self && keys[o] != k {
 							stamp[o] = self
@@ -329,14 +329,23 @@ func (s pset) has(i int) bool {
 }
 
 func (s pset) with(i int) pset {
-	t := make(pset, len(s))
-	copy(t, s)
-	var l psetLeaf
+	var t pset
+	var l *psetLeaf
+	if len(s) == 1 { // hypotheses up to 1024 words: one allocation
+		one := &struct {
+			p [1]*psetLeaf
+			l psetLeaf
+		}{}
+		t, l = one.p[:], &one.l
+	} else {
+		t, l = make(pset, len(s)), &psetLeaf{}
+		copy(t, s)
+	}
 	if s[i>>10] != nil {
-		l = *s[i>>10]
+		*l = *s[i>>10]
 	}
 	l[(i>>6)&15] |= 1 << (i & 63)
-	t[i>>10] = &l
+	t[i>>10] = l
 	return t
 }
 
@@ -404,14 +413,36 @@ type successor struct {
 
 // worse orders successors as the jar's stable sort does: by key, then by
 // the order they were made in.
-func (s *successor) worse(t *successor) bool {
-	if t.key.better(s.key) {
-		return true
+func (s *successor) worse(t *successor) bool { return s.compare(t) > 0 }
+
+// compare is -1 where s comes before t in the next beam, +1 after (orders
+// are unique, so 0 only for s itself).
+func (s *successor) compare(t *successor) int {
+	switch {
+	case s.key.matches != t.key.matches:
+		return cmpInt(t.key.matches, s.key.matches) // more first
+	case s.key.chunks != t.key.chunks:
+		return cmpInt(s.key.chunks, t.key.chunks)
+	case s.key.distance != t.key.distance:
+		return cmpInt(s.key.distance, t.key.distance)
 	}
-	if s.key.better(t.key) {
-		return false
+	return cmpInt(s.order, t.order)
+}
+
+func cmpInt(a, b int) int {
+	if a < b {
+		return -1
 	}
-	return s.order > t.order
+	if a > b {
+		return 1
+	}
+	return 0
+}
+
+// branch is a new path and its last choice, allocated together.
+type branch struct {
+	path beamPath
+	c    choice
 }
 
 // topK keeps the meteorBeam best successors (a max-heap on worse, so the
@@ -466,6 +497,8 @@ func (t *topK) down(i int) {
 func resolve(all []meteorMatch, cand [][]int32, fixed []int32, used1 pset, used2 []bool) []int32 {
 	paths := []*beamPath{{used1: used1, lastMatchEnd: -1}}
 	var next topK
+	var rank []int8       // next.h's indices in beam order
+	var spare []*beamPath // the slice of the beam before, reused
 	order := 0
 	for current := 0; current < len(cand); current++ {
 		next.h = next.h[:0]
@@ -512,29 +545,27 @@ func resolve(all []meteorMatch, cand [][]int32, fixed []int32, used1 pset, used2
 			paths = paths[:1] // the jar keeps the best path of this step
 			continue
 		}
-		slices.SortFunc(next.h, func(a, b successor) int {
-			if a.worse(&b) {
-				return 1
-			}
-			if b.worse(&a) {
-				return -1
-			}
-			return 0
-		})
-		np := make([]*beamPath, len(next.h))
+		// Sorted through indices: a successor is too big to move around.
+		rank = rank[:0]
 		for i := range next.h {
+			rank = append(rank, int8(i))
+		}
+		slices.SortFunc(rank, func(a, b int8) int { return next.h[a].compare(&next.h[b]) })
+		np := spare[:0]
+		for _, i := range rank {
 			s := &next.h[i]
 			if s.self != nil {
-				np[i] = s.self
+				np = append(np, s.self)
 				continue
 			}
 			m := &all[s.ci]
-			b := beamPath{choices: &choice{pos: current, ci: s.ci, prev: s.parent.choices}, used1: s.parent.used1.with(m.matchStart),
+			b := &branch{c: choice{pos: current, ci: s.ci, prev: s.parent.choices}}
+			b.path = beamPath{choices: &b.c, used1: s.parent.used1.with(m.matchStart),
 				matches1: s.matches1, matches2: s.matches2, chunks: s.key.chunks, distance: s.key.distance,
 				idx: m.start + m.length, lastMatchEnd: m.matchStart + m.matchLength}
-			np[i] = &b
+			np = append(np, &b.path)
 		}
-		paths = np
+		spare, paths = paths, np
 	}
 	for _, path := range paths {
 		if path.lastMatchEnd != -1 {

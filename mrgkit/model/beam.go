@@ -9,7 +9,11 @@ import (
 // search: rows[r] holds the words generated so far by row r (nil for a row
 // that carries no live hypothesis; its output is ignored), and the result is
 // row-major [len(rows) * nTok]. Every live row has exactly t words.
-type StepFunc func(t int, rows [][]int32) ([]float32, error)
+// parents[r] is the row that row r's hypothesis occupied at step t-1 (its
+// first t-1 words are that row's words then), so that a decoder with a
+// key/value cache can reorder it; at t = 0, and for rows without a live
+// hypothesis, parents[r] = r.
+type StepFunc func(t int, rows [][]int32, parents []int) ([]float32, error)
 
 // BeamSearch decodes b studies with k = opts.Beam hypotheses each, with the
 // semantics of Hugging Face's beam search (num_beams=k, early_stopping
@@ -43,6 +47,7 @@ func BeamSearch(b int, opts DecodeOptions, nTok, bosID, maxWords int, step StepF
 		words []int32
 		sum   float64 // summed (processed) log-probability
 		score float64 // finished: sum / len^α
+		from  int     // the row of its parent hypothesis at the previous step
 	}
 	live := make([][]hyp, b)
 	finished := make([][]hyp, b)
@@ -51,6 +56,7 @@ func BeamSearch(b int, opts DecodeOptions, nTok, bosID, maxWords int, step StepF
 		live[i] = []hyp{{words: []int32{}}} // non-nil: a live row
 	}
 	rows := make([][]int32, b*k)
+	parents := make([]int, b*k)
 	scores := make([]float64, nTok)
 	type cand struct {
 		parent int
@@ -62,6 +68,7 @@ func BeamSearch(b int, opts DecodeOptions, nTok, bosID, maxWords int, step StepF
 		any := false
 		for i := range rows {
 			rows[i] = nil
+			parents[i] = i
 		}
 		for i := 0; i < b; i++ {
 			if done[i] {
@@ -69,13 +76,16 @@ func BeamSearch(b int, opts DecodeOptions, nTok, bosID, maxWords int, step StepF
 			}
 			for j, h := range live[i] {
 				rows[i*k+j] = h.words
+				if t > 0 {
+					parents[i*k+j] = h.from
+				}
 				any = true
 			}
 		}
 		if !any {
 			break
 		}
-		lp, err := step(t, rows)
+		lp, err := step(t, rows, parents)
 		if err != nil {
 			return nil, err
 		}
@@ -112,7 +122,7 @@ func BeamSearch(b int, opts DecodeOptions, nTok, bosID, maxWords int, step StepF
 				w := make([]int32, len(parent.words)+1)
 				copy(w, parent.words)
 				w[len(parent.words)] = cd.tok
-				next = append(next, hyp{words: w, sum: cd.sum})
+				next = append(next, hyp{words: w, sum: cd.sum, from: i*k + cd.parent})
 				if len(next) == k {
 					break
 				}

@@ -39,8 +39,11 @@ func toyLogProbs(prefix []int32, seed uint64) []float32 {
 	return out
 }
 
+// toyStep also checks the parents a key/value cache would follow: a live
+// row's first t-1 words are the words its parent row had at step t-1.
 func toyStep(seed uint64) StepFunc {
-	return func(t int, rows [][]int32) ([]float32, error) {
+	var prev [][]int32
+	return func(t int, rows [][]int32, parents []int) ([]float32, error) {
 		out := make([]float32, len(rows)*toyTok)
 		for r, w := range rows {
 			if w == nil {
@@ -49,7 +52,19 @@ func toyStep(seed uint64) StepFunc {
 			if len(w) != t {
 				return nil, fmt.Errorf("row %d has %d words at step %d", r, len(w), t)
 			}
+			if t > 0 {
+				p := prev[parents[r]]
+				if len(p) != t-1 || !slices.Equal(p, w[:t-1]) {
+					return nil, fmt.Errorf("step %d: row %d = %v, but its parent row %d had %v", t, r, w, parents[r], p)
+				}
+			} else if parents[r] != r {
+				return nil, fmt.Errorf("step 0: parents[%d] = %d", r, parents[r])
+			}
 			copy(out[r*toyTok:], toyLogProbs(w, seed))
+		}
+		prev = make([][]int32, len(rows))
+		for r, w := range rows {
+			prev[r] = slices.Clone(w)
 		}
 		return out, nil
 	}
@@ -145,8 +160,12 @@ func TestBeamSearchDeepExhaustive(t *testing.T) {
 	for seed := uint64(1); seed <= 30; seed++ {
 		for _, alpha := range []float64{0, 0.5, 1, 3} {
 			opts := DecodeOptions{Beam: 16, LengthPenalty: alpha, RepetitionPenalty: 1}
-			step := func(t int, rows [][]int32) ([]float32, error) {
-				out, err := toyStep(seed)(t, rows)
+			toy := toyStep(seed)
+			step := func(t int, rows [][]int32, parents []int) ([]float32, error) {
+				out, err := toy(t, rows, parents)
+				if err != nil {
+					return nil, err
+				}
 				for r := range rows {
 					out[r*toyTok+3] = float32(math.Inf(-1))
 				}
@@ -215,7 +234,7 @@ func TestBeamSearchGreedy(t *testing.T) {
 
 // fixedStep serves log-probabilities from a table keyed by the prefix.
 func fixedStep(table map[string][]float32, nTok int) StepFunc {
-	return func(t int, rows [][]int32) ([]float32, error) {
+	return func(t int, rows [][]int32, _ []int) ([]float32, error) {
 		out := make([]float32, len(rows)*nTok)
 		for r, w := range rows {
 			if w == nil {

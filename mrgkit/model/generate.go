@@ -10,6 +10,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/usage"
 )
 
 // DecodeOptions configures report generation (see BeamSearch).
@@ -37,8 +38,13 @@ func (o DecodeOptions) MaxWords(c Config) int {
 	return o.MaxLen
 }
 
-// Validate checks the options against the model's configuration.
+// Validate checks the options against the model's configuration. Its
+// errors are usage errors (the options come from flags).
 func (o DecodeOptions) Validate(c Config) error {
+	return usage.Wrap(o.validate(c))
+}
+
+func (o DecodeOptions) validate(c Config) error {
 	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 	switch {
 	case o.Beam < 1 || o.Beam > 16:
@@ -72,7 +78,8 @@ type Generator struct {
 	backend compute.Backend
 	store   *model.Store
 	encode  *model.Exec
-	decode  *model.Exec
+	prefill *model.Exec // DecodePrefill: prompts, memory → log-probs, caches
+	step    *model.Exec // DecodeStep: one word per row → log-probs, caches
 }
 
 // NewGenerator compiles inference graphs over the variables in store.
@@ -108,10 +115,19 @@ func NewGenerator(backend compute.Backend, store *model.Store) (*Generator, erro
 	if err != nil {
 		return nil, err
 	}
-	gen.decode, err = model.NewExec(backend, store, func(scope *model.Scope, memory, prompts, words *Node) *Node {
+	gen.prefill, err = model.NewExec(backend, store, func(scope *model.Scope, in []*Node) []*Node {
 		ms := scope.Store().RootScope().In(ScopeName)
-		logits := Decode(ms.In("decoder"), c, words, prompts, memory)
-		return LogSoftmax(logits, -1)
+		logp, selfKV, crossKV := DecodePrefill(ms.In("decoder"), c, in[0], in[1])
+		return append(append([]*Node{logp}, selfKV...), crossKV...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	gen.step, err = model.NewExec(backend, store, func(scope *model.Scope, in []*Node) []*Node {
+		ms := scope.Store().RootScope().In(ScopeName)
+		n := 2 * c.DecLayers
+		logp, kv := DecodeStep(ms.In("decoder"), c, in[0], in[1], in[2], in[3], in[4:4+n], in[4+n:4+2*n])
+		return append([]*Node{logp}, kv...)
 	})
 	if err != nil {
 		return nil, err
@@ -185,28 +201,58 @@ func (gen *Generator) GeneratePrompted(images *tensors.Tensor, prompts []int32, 
 	promptTensor := tensors.FromFlatDataAndDimensions(promptRows, rows, c.NumLabels)
 	defer func() { _ = memTensor.FinalizeAll(); _ = promptTensor.FinalizeAll() }()
 
+	// Incremental decoding: the prefix (BOS, prompts) once, then one word
+	// per row and step, with the key/value caches passed from step to step.
 	nTok := NumTokens(c.VocabSize)
-	step := func(t int, hyps [][]int32) ([]float32, error) {
-		// Only the words generated so far are fed, padded to a bucket of 16
-		// so that a few compiled shapes serve every step.
-		width := min(c.MaxLen-1, max(1, (t+16)/16*16))
-		words := make([]int32, rows*width)
-		for r, w := range hyps {
-			copy(words[r*width:], w)
+	n := 2 * c.DecLayers
+	var selfKV, crossKV []*tensors.Tensor
+	defer func() {
+		for _, t := range append(selfKV, crossKV...) {
+			_ = t.FinalizeAll()
 		}
-		wt := tensors.FromFlatDataAndDimensions(words, rows, width)
-		lpT, err := gen.decode.Exec1(memTensor, promptTensor, wt)
-		_ = wt.FinalizeAll()
-		if err != nil {
-			return nil, err
+	}()
+	step := func(t int, hyps [][]int32, parents []int) ([]float32, error) {
+		var outs []*tensors.Tensor
+		var err error
+		if t == 0 {
+			outs, err = gen.prefill.Exec(promptTensor, memTensor)
+			if err != nil {
+				return nil, err
+			}
+			selfKV, crossKV = outs[1:1+n], outs[1+n:1+2*n]
+		} else {
+			words := make([]int32, rows)
+			par := make([]int32, rows)
+			for r, w := range hyps {
+				if len(w) >= t {
+					words[r] = w[t-1]
+				}
+				par[r] = int32(parents[r])
+			}
+			args := []any{tensors.FromFlatDataAndDimensions(words, rows),
+				tensors.FromFlatDataAndDimensions([]int32{int32(decoderPrefix(c) + t - 1)}, 1),
+				tensors.FromFlatDataAndDimensions(par, rows), promptTensor}
+			for _, kv := range append(append([]*tensors.Tensor(nil), selfKV...), crossKV...) {
+				args = append(args, kv)
+			}
+			outs, err = gen.step.Exec(args...)
+			for _, a := range args[:3] {
+				_ = a.(*tensors.Tensor).FinalizeAll()
+			}
+			if err != nil {
+				return nil, err
+			}
+			for _, kv := range selfKV {
+				_ = kv.FinalizeAll()
+			}
+			selfKV = outs[1 : 1+n]
 		}
-		lp := tensors.MustCopyFlatData[float32](lpT)
-		_ = lpT.FinalizeAll()
-		out := make([]float32, rows*nTok)
-		for r := 0; r < rows; r++ {
-			copy(out[r*nTok:(r+1)*nTok], lp[(r*(width+1)+t)*nTok:(r*(width+1)+t+1)*nTok])
+		lp := tensors.MustCopyFlatData[float32](outs[0])
+		_ = outs[0].FinalizeAll()
+		if len(lp) != rows*nTok {
+			return nil, errors.Errorf("decoder step gave %d log-probabilities, want %d", len(lp), rows*nTok)
 		}
-		return out, nil
+		return lp, nil
 	}
 	words, err := BeamSearch(b, opts, nTok, BOSID(c.VocabSize), opts.MaxWords(c), step)
 	if err != nil {
@@ -262,6 +308,13 @@ func (gen *Generator) diagnosis(b int, clsT, rawT *tensors.Tensor) ([]Prediction
 			preds[i].PositiveP[o] = softmax4(raw[(i*c.NumLabels+o)*4 : (i*c.NumLabels+o)*4+4])[1]
 			if c.UsePrompts && o < chexpert.NumObservations {
 				preds[i].Labels[o] = chexpert.State(best)
+			}
+		}
+		if c.UsePrompts && c.NFRule && c.NumLabels == chexpert.NumObservations {
+			row := predicted[i*c.NumLabels : (i+1)*c.NumLabels]
+			copy(row, ConsistentLabels(cls[i*c.NumLabels*4:(i+1)*c.NumLabels*4]))
+			for o, cl := range row {
+				preds[i].Labels[o] = chexpert.State(cl)
 			}
 		}
 	}

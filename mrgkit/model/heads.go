@@ -77,6 +77,33 @@ func decoderPrefix(c Config) int {
 	return 1
 }
 
+// promptRows returns the row of each prompt's (observation, state) in the
+// [NumLabels*4, d] prompt tables: prompts [B, D] → [B, D].
+func promptRows(c Config, prompts *Node) *Node {
+	offsets := MulScalar(Iota(prompts.Graph(), shapeInt32(1, c.NumLabels), 1), 4)
+	return Add(ConvertDType(prompts, offsets.DType()), offsets)
+}
+
+// prefixEmbeddings returns the decoder's embedded prefix for b rows: BOS
+// [b, 1, d] and, with prompts, the prompt tokens [b, D, d].
+func prefixEmbeddings(es *model.Scope, c Config, table, prompts *Node, b int) []*Node {
+	g := table.Graph()
+	bos := Gather(table, Const(g, [][]int32{{int32(BOSID(c.VocabSize))}})) // [1, d]
+	parts := []*Node{BroadcastToDims(Reshape(bos, 1, 1, c.D), b, 1, c.D)}
+	if c.UsePrompts {
+		ptable := es.VariableWithShape("prompts", shapeFloat(c.NumLabels*4, c.D)).NodeValue(g)
+		parts = append(parts, Gather(ptable, ExpandAxes(promptRows(c, prompts), -1)))
+	}
+	return parts
+}
+
+// promptCond is the prompt conditioning vector [B, d]: the sum of the
+// prompts' learned (observation, state) embeddings.
+func promptCond(es *model.Scope, c Config, prompts *Node) *Node {
+	ctable := es.VariableWithShape("prompt_cond", shapeFloat(c.NumLabels*4, c.D)).NodeValue(prompts.Graph())
+	return ReduceSum(Gather(ctable, ExpandAxes(promptRows(c, prompts), -1)), 1)
+}
+
 // Decode runs the prompted transformer decoder with teacher forcing.
 //
 //	words   [B, W] int32, W <= MaxLen-1: report word ids fed after the prefix (0-padded)
@@ -92,14 +119,7 @@ func Decode(scope *model.Scope, c Config, words, prompts, memory *Node) *Node {
 	es := scope.In("embeddings")
 	table := es.VariableWithShape("words", shapeFloat(nTok, c.D)).NodeValue(g)
 
-	bos := Gather(table, Const(g, [][]int32{{int32(BOSID(c.VocabSize))}})) // [1, d]
-	parts := []*Node{BroadcastToDims(Reshape(bos, 1, 1, c.D), b, 1, c.D)}
-	if c.UsePrompts {
-		ptable := es.VariableWithShape("prompts", shapeFloat(c.NumLabels*4, c.D)).NodeValue(g)
-		offsets := MulScalar(Iota(g, shapeInt32(1, c.NumLabels), 1), 4)
-		idx := Add(ConvertDType(prompts, offsets.DType()), offsets) // [B, D]
-		parts = append(parts, Gather(ptable, ExpandAxes(idx, -1)))
-	}
+	parts := prefixEmbeddings(es, c, table, prompts, b)
 	parts = append(parts, Gather(table, ExpandAxes(words, -1)))
 	x := Concatenate(parts, 1) // [B, S, d]
 	seq := x.Shape().Dimensions[1]
@@ -107,11 +127,7 @@ func Decode(scope *model.Scope, c Config, words, prompts, memory *Node) *Node {
 		// Prompt conditioning: every position also gets the sum of the
 		// prompts' (observation, state) embeddings, so each word sees the
 		// whole diagnosis without having to find it by attention.
-		ctable := es.VariableWithShape("prompt_cond", shapeFloat(c.NumLabels*4, c.D)).NodeValue(g)
-		offsets := MulScalar(Iota(g, shapeInt32(1, c.NumLabels), 1), 4)
-		idx := Add(ConvertDType(prompts, offsets.DType()), offsets)
-		cond := ReduceSum(Gather(ctable, ExpandAxes(idx, -1)), 1) // [B, d]
-		x = Add(x, Reshape(cond, b, 1, c.D))
+		x = Add(x, Reshape(promptCond(es, c, prompts), b, 1, c.D))
 	}
 	// The position table covers the longest sequence (prefix + MaxLen-1
 	// words); shorter inputs (incremental decoding) use its first rows.

@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
@@ -232,6 +233,32 @@ func TestConfigureRejectsBadInput(t *testing.T) {
 	} {
 		if err := Configure(model.NewStore(), tc.preset, tc.set); err == nil {
 			t.Errorf("Configure(%q, %q) accepted", tc.preset, tc.set)
+		}
+	}
+}
+
+func TestSetValuesNameTheKey(t *testing.T) {
+	for _, tc := range []struct{ set, want string }{
+		{"dropout=NaN", "-set dropout=NaN: dropout must be a finite number"},
+		{"dropout=nan", "-set dropout=nan: dropout must be a finite number"},
+		{"dropout=Inf", "-set dropout=Inf: dropout must be a finite number"},
+		{"d_model=64;dropout=-inf", "-set dropout=-inf: dropout must be a finite number"},
+		{"dropout=1e400", "-set dropout=1e400: dropout must be a finite number"},
+		{"dropout=abc", "-set dropout=abc: dropout must be a number"},
+		{"d_model=64.5", "-set d_model=64.5: d_model must be a whole number"},
+		{"d_model=NaN", "-set d_model=NaN: d_model must be a whole number"},
+		{"use_graph=yes", "-set use_graph=yes: use_graph must be true or false"},
+		{"dropout=2", "dropout=2: must be in [0, 1)"},
+		{"nope=NaN", `base parameter "nope" is not known`},
+	} {
+		err := Configure(model.NewStore(), "cpu", tc.set)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("-set %s: %v, want %q", tc.set, err, tc.want)
+		}
+	}
+	for _, set := range []string{"dropout=0.25", "dropout=1e-3;d_model=64;num_heads=4", "d_model=1_024", "use_graph=true"} {
+		if err := Configure(model.NewStore(), "cpu", set); err != nil {
+			t.Errorf("-set %s refused: %v", set, err)
 		}
 	}
 }

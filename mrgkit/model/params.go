@@ -9,7 +9,9 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
@@ -17,6 +19,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/hparams"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/usage"
 )
 
 // Hyperparameter keys (stored at the root scope of the model.Store).
@@ -58,6 +61,12 @@ const (
 	// embeddings of the prompts to every decoder input position, beside the
 	// prompt tokens: a direct path from the diagnosis to every word.
 	ParamPromptCond = "prompt_cond"
+	// ParamNFRule makes the diagnosis the most probable label vector that
+	// obeys the data's No Finding rule (ConsistentLabels) instead of each
+	// observation's own argmax, which can say "nothing found" and "No
+	// Finding blank" at once: a prompt no training report has, which no
+	// generated text can agree with.
+	ParamNFRule = "nf_rule"
 
 	ParamDecLayers      = "dec_layers"
 	ParamMaxLen         = "max_len"    // report tokens incl. EOS
@@ -122,9 +131,14 @@ var specs = []hparams.Spec{
 	{Key: ParamClsWeight, Default: 4.0, Range: "[0,)", Doc: "weight of L_cls in the total loss"},
 	// Runs made before prompt_cond existed have no such key: false.
 	{Key: ParamPromptCond, Default: true, Legacy: false, Doc: "add the learned (observation, state) embeddings of the prompts to every decoder input position"},
+	// Likewise nf_rule: old runs keep their own No Finding argmax.
+	{Key: ParamNFRule, Default: true, Legacy: false, Doc: "the diagnosis is the most probable label vector that obeys the No Finding rule (else the per-label argmax)"},
 
 	{Key: ParamDecLayers, Default: 2, Range: "[1,)", Doc: "report-decoder layers"},
-	{Key: ParamMaxLen, Default: 60, Range: "[4,)", Doc: "report tokens incl. EOS"},
+	// report_order=planned adds a plan word per sentence (toycxr targets:
+	// median 34 tokens, p99 66, 0.4% longer than 71). Legacy: a run with no
+	// max_len recorded was made with 60.
+	{Key: ParamMaxLen, Default: 72, Legacy: 60, Range: "[4,)", Doc: "report tokens incl. EOS"},
 	{Key: ParamVocabSize, Default: 0, Range: "[0,)", Doc: "words incl. <unk> (R2Gen's get_vocab_size); set from the data"},
 	{Key: ParamLabelSmoothing, Default: 0.1, Range: "[0,1)", Doc: "label smoothing of L_lm"},
 }
@@ -172,12 +186,11 @@ func PresetNames() []string {
 }
 
 // Configure sets every default hyperparameter in the store, then the preset's
-// overrides, then `extra` (the -set flag syntax "k=v;k2=v2", parsed by GoMLX's
-// commandline.ParseSettings, which rejects unknown keys and wrong types).
+// overrides, then `extra` (the -set flag syntax "k=v;k2=v2", see ParseSet).
 func Configure(store *model.Store, preset, extra string) error {
 	over, ok := Presets[preset]
 	if !ok {
-		return errors.Errorf("unknown preset %q (known: %s)", preset, strings.Join(PresetNames(), ", "))
+		return usage.Wrap(errors.Errorf("unknown preset %q (known: %s)", preset, strings.Join(PresetNames(), ", ")))
 	}
 	hparams.SetDefaults(store, "model")
 	root := store.RootScope()
@@ -186,11 +199,66 @@ func Configure(store *model.Store, preset, extra string) error {
 	}
 	root.SetParam(ParamPreset, preset)
 	if extra != "" {
-		if _, err := commandline.ParseSettings(store, hparams.CanonicalSet(extra)); err != nil {
-			return errors.Wrapf(err, "-set %q", extra)
+		if err := ParseSet(store, extra); err != nil {
+			return err
 		}
 	}
-	return Validate(store)
+	return usage.Wrap(Validate(store))
+}
+
+// ParseSet applies a -set string ("k=v;k2=v2") to the store with GoMLX's
+// commandline.ParseSettings, which refuses unknown keys. Numbers and
+// booleans are checked first, so that a value GoMLX's JSON parser would
+// refuse with a syntax error ("lr=NaN", "lr=inf", "lr=1e400", "epochs=2.5",
+// "use_graph=yes") gets one message naming the key and what it wants.
+// Older key names (hparams aliases: lr, adam_eps, ...) are accepted.
+// Ranges are Validate's. Its errors are usage errors.
+func ParseSet(store *model.Store, set string) error {
+	for _, s := range strings.Split(set, ";") {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || strings.HasPrefix(s, "file:") || strings.Contains(v, "=") {
+			continue // GoMLX's own message
+		}
+		key := hparams.Canonical(model.BasePath(k)) // an alias names its key
+		cur, found := store.GetParam(key)
+		if !found {
+			continue
+		}
+		if want := checkSetValue(cur, v); want != "" {
+			return usage.Wrap(errors.Errorf("-set %s=%s: %s must be %s", k, v, key, want))
+		}
+	}
+	if _, err := commandline.ParseSettings(store, hparams.CanonicalSet(set)); err != nil {
+		return usage.Wrap(errors.Wrapf(err, "-set %q", set))
+	}
+	return nil
+}
+
+// checkSetValue returns what a -set value for a parameter whose current
+// value is cur must be, or "" if v is one.
+func checkSetValue(cur any, v string) string {
+	switch cur.(type) {
+	case float64, float32:
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return "a number"
+		}
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return "a finite number"
+		}
+		if _, isF32 := cur.(float32); isF32 && math.Abs(f) > math.MaxFloat32 {
+			return "a finite number"
+		}
+	case int, int32, int64:
+		if _, err := strconv.ParseInt(strings.ReplaceAll(v, "_", ""), 10, 64); err != nil {
+			return "a whole number"
+		}
+	case bool:
+		if v != "true" && v != "false" {
+			return "true or false"
+		}
+	}
+	return ""
 }
 
 // Config is a typed snapshot of the model hyperparameters.
@@ -211,6 +279,7 @@ type Config struct {
 	DiagLayers, NumLabels                   int
 	ClsWeight                               float64
 	PromptCond                              bool
+	NFRule                                  bool
 	DecLayers, MaxLen, VocabSize            int
 	LabelSmoothing                          float64
 }
@@ -247,6 +316,7 @@ func ReadConfig(store *model.Store) Config {
 		NumLabels:      hparams.Int(s, ParamNumLabels),
 		ClsWeight:      hparams.Float(s, ParamClsWeight),
 		PromptCond:     hparams.Bool(s, ParamPromptCond),
+		NFRule:         hparams.Bool(s, ParamNFRule),
 		DecLayers:      hparams.Int(s, ParamDecLayers),
 		MaxLen:         hparams.Int(s, ParamMaxLen),
 		VocabSize:      hparams.Int(s, ParamVocabSize),

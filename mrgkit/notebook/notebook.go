@@ -88,12 +88,11 @@ func RepoRoot() (string, error) {
 	}
 }
 
-// MustRepoRoot is RepoRoot for notebook cells: it panics on error.
+// MustRepoRoot is RepoRoot for notebook cells: it fails the cell on error
+// (Fail).
 func MustRepoRoot() string {
 	r, err := RepoRoot()
-	if err != nil {
-		panic(err)
-	}
+	Must(err)
 	return r
 }
 
@@ -250,16 +249,46 @@ func MarkdownTable(header []string, rows [][]string) string {
 // (deferred) at the end of a cell that displays things.
 func Sync() { gonbui.Sync() }
 
-// Must panics if err is not nil: notebook cells use it to stop on errors
-// (the cell then fails, which fails the headless notebook test).
+// Must stops the cell with Fail if err is not nil: notebook cells use it to
+// stop on errors with a one-line message (the cell then fails, which fails
+// the notebook test).
 func Must(err error) {
 	if err != nil {
-		panic(err)
+		Fail(err)
 	}
 }
 
-// Must1 returns v, or panics if err is not nil.
+// Must1 returns v, or stops the cell with Fail if err is not nil.
 func Must1[T any](v T, err error) T {
 	Must(err)
 	return v
+}
+
+// Lines returns a writer that passes complete lines to w, each as it ends
+// up after carriage returns ("\r" progress updates): a notebook shows the
+// epoch's last progress line instead of re-rendering its output at every
+// step (which a browser page does not keep up with over a long run).
+func Lines(w io.Writer) io.Writer { return &linesWriter{w: w} }
+
+type linesWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+func (l *linesWriter) Write(p []byte) (int, error) {
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := l.buf[:i]
+		if j := bytes.LastIndexByte(bytes.TrimRight(line, "\r"), '\r'); j >= 0 {
+			line = line[j+1:]
+		}
+		if _, err := l.w.Write(append(append([]byte(nil), line...), '\n')); err != nil {
+			return len(p), err
+		}
+		l.buf = l.buf[i+1:]
+	}
 }

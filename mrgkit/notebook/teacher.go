@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	gmodel "github.com/gomlx/gomlx/ml/model"
@@ -21,14 +20,14 @@ import (
 )
 
 // TeacherOptions are the training options of the notebooks' teacher: the
-// synthetic set in dataDir, preset cpu (smoke mode: tiny, one epoch), into
-// run, quiet (the live plot shows progress), progress on Out.
-func TeacherOptions(dataDir, rdir string) train.Options {
+// dataset in dataDir, the settings' preset, epochs and seed, into run,
+// quiet (the live view shows progress), progress on Out.
+func TeacherOptions(s Settings, dataDir, rdir string) train.Options {
 	return train.Options{
 		DataDir:  dataDir,
 		Dataset:  "toycxr",
-		Preset:   Pick("cpu", "tiny"),
-		Set:      Pick("", "epochs=1"),
+		Preset:   s.PresetName(),
+		Set:      s.SetString(),
 		Out:      rdir,
 		Progress: Out,
 		Quiet:    true,
@@ -36,25 +35,32 @@ func TeacherOptions(dataDir, rdir string) train.Options {
 }
 
 // TrainTeacher trains (or resumes, or finds finished) the notebooks' teacher
-// run RunDir("teacher") on ToyCXR(), showing a live loss plot.
-func TrainTeacher() (rdir string, sum *train.Summary, err error) {
-	dir, _, err := ToyCXR()
+// run s.Run("teacher") on s.Data(), with a live progress bar and curves.
+func TrainTeacher(s Settings) (rdir string, sum *train.Summary, err error) {
+	dir, err := s.Data()
 	if err != nil {
 		return "", nil, err
 	}
-	if rdir, err = RunDir("teacher"); err != nil {
+	if rdir, err = s.Run("teacher"); err != nil {
 		return "", nil, err
 	}
-	stop := LiveLoss(filepath.Join(rdir, run.LogFile), 3*time.Second)
-	sum, err = train.Train(TeacherOptions(dir, rdir))
-	stop()
+	opts := TeacherOptions(s, dir, rdir)
+	live := NewLive("teacher", rdir)
+	opts.Observe = live.Observe
+	sum, err = train.Train(opts)
+	live.Done(err)
 	return rdir, sum, err
 }
 
-// TeacherRun returns the teacher run, training it first (TrainTeacher) if it
-// has no best checkpoint yet — e.g. when 02_train_teacher was not run.
-func TeacherRun() (string, error) {
-	rdir, err := RunDir("teacher")
+// TeacherRun returns the teacher run. With the default RunsDir it trains it
+// first (TrainTeacher) if it has no best checkpoint yet — e.g. when
+// 02_train_teacher was not run; with RunsDir set, a missing run is a
+// MissingError.
+func TeacherRun(s Settings) (string, error) {
+	if s.RunsDir != "" {
+		return s.TrainedRun("teacher", "02_train_teacher.ipynb")
+	}
+	rdir, err := s.Run("teacher")
 	if err != nil {
 		return "", err
 	}
@@ -62,7 +68,7 @@ func TeacherRun() (string, error) {
 		return rdir, nil
 	}
 	fmt.Fprintf(Out, "no trained teacher in %s yet: training it now\n", rdir)
-	rdir, _, err = TrainTeacher()
+	rdir, _, err = TrainTeacher(s)
 	return rdir, err
 }
 
@@ -221,32 +227,29 @@ func AttentionFigures(rdir string, e data.Entry, imageRoot string, concepts []in
 }
 
 // StudentOptions are the distillation options of the notebooks' student:
-// distilled from teacher into run, same preset as the teacher (smoke mode:
-// tiny, one epoch), reference KD weights unless set overrides them.
-func StudentOptions(teacher, rdir, set string) distill.Options {
-	s := Pick("", "epochs=1")
-	if set != "" {
-		if s != "" {
-			s += ";"
-		}
-		s += set
-	}
-	return distill.Options{Teacher: teacher, Preset: Pick("cpu", "tiny"), Set: s, Out: rdir, Progress: Out, Quiet: true}
+// distilled from teacher into run, with the settings' preset, epochs and
+// seed, reference KD weights unless set overrides them.
+func StudentOptions(s Settings, teacher, rdir, set string) distill.Options {
+	return distill.Options{Teacher: teacher, Preset: s.PresetName(), Set: train.JoinSets(s.SetString(), set),
+		Out: rdir, Progress: Out, Quiet: true}
 }
 
-// TrainStudent distills the notebooks' student (RunDir("student")) from the
-// teacher (TeacherRun), showing a live loss plot with the KD components.
-func TrainStudent(set string) (rdir string, sum *train.Summary, err error) {
-	teacher, err := TeacherRun()
+// TrainStudent distills the notebooks' student (s.Run("student")) from the
+// teacher (TeacherRun), with a live progress bar and curves (the KD
+// components among the losses).
+func TrainStudent(s Settings, set string) (rdir string, sum *train.Summary, err error) {
+	teacher, err := TeacherRun(s)
 	if err != nil {
 		return "", nil, err
 	}
-	if rdir, err = RunDir("student"); err != nil {
+	if rdir, err = s.Run("student"); err != nil {
 		return "", nil, err
 	}
-	stop := LiveLoss(filepath.Join(rdir, run.LogFile), 3*time.Second)
-	sum, err = distill.Distill(StudentOptions(teacher, rdir, set))
-	stop()
+	opts := StudentOptions(s, teacher, rdir, set)
+	live := NewLive("student", rdir)
+	opts.Observe = live.Observe
+	sum, err = distill.Distill(opts)
+	live.Done(err)
 	return rdir, sum, err
 }
 

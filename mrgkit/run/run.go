@@ -77,7 +77,10 @@ const (
 	ParamRotateDeg = "rotate_deg" // training augmentation
 	// ParamReportOrder is the sentence order of the decoder's training
 	// targets: "canonical" (labeler.CanonicalOrder: findings stated in
-	// CheXpert order, so the prompts say what comes next) or "original".
+	// CheXpert order, so the prompts say what comes next), "planned"
+	// (labeler.PlannedOrder: canonical, each sentence prefixed by a
+	// content-plan word for its observation, dropped from the output text)
+	// or "original".
 	ParamReportOrder = "report_order"
 )
 
@@ -89,8 +92,8 @@ func init() {
 		hparams.Spec{Key: ParamSeed, Default: 42, Doc: "seed of the initialisation, the shuffling and the augmentation"},
 		hparams.Spec{Key: ParamRotateDeg, Default: 5.0, Range: "[0,180]", Doc: "training augmentation: random rotation within ±rotate_deg degrees"},
 		// Runs made before report_order existed trained on the original order.
-		hparams.Spec{Key: ParamReportOrder, Default: "canonical", Legacy: "original", Choices: []string{"canonical", "original"},
-			Doc: "sentence order of the decoder's training targets: canonical (CheXpert order, as the prompts) or original"},
+		hparams.Spec{Key: ParamReportOrder, Default: "planned", Legacy: "original", Choices: []string{"canonical", "original", "planned"},
+			Doc: "sentence order of the decoder's training targets: canonical (CheXpert order, as the prompts), planned (canonical with a content-plan word per sentence, dropped from the output) or original"},
 	)
 }
 
@@ -182,8 +185,11 @@ func (d *Data) Loader(store *model.Store, split string, train bool) (*data.Loade
 	}
 	if train {
 		cfg.Transform.RotateDeg = hparams.Float(r, ParamRotateDeg)
-		if hparams.String(r, ParamReportOrder) == "canonical" {
+		switch hparams.String(r, ParamReportOrder) {
+		case "canonical":
 			cfg.Target = labeler.CanonicalOrder
+		case "planned":
+			cfg.Target = labeler.PlannedOrder
 		}
 	}
 	return data.NewLoader(entries, d.ImageRoot, d.Vocab, d.Clean, cfg)

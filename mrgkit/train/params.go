@@ -14,6 +14,7 @@ import (
 
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	"github.com/mrgkit/mrgkit/mrgkit/hparams"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/usage"
 	"github.com/mrgkit/mrgkit/mrgkit/metrics"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/run"
@@ -86,7 +87,7 @@ func Configure(store *model.Store, preset, set string) error {
 	if err := mrgmodel.Configure(store, preset, set); err != nil {
 		return err
 	}
-	return validate(store)
+	return usage.Wrap(validate(store))
 }
 
 func validate(store *model.Store) error {

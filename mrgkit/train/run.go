@@ -49,6 +49,8 @@ type Options struct {
 	// or converted ImageNet weights) whose /model/encoder/... variables
 	// initialise a new run's visual encoder. Ignored on resume.
 	InitEncoder string
+	// Observe, if set, receives the run's progress (observe.go).
+	Observe Observer
 }
 
 // Summary is what Train returns.

@@ -7,10 +7,10 @@ import (
 	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ui/commandline"
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/hparams"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/usage"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
@@ -58,8 +58,8 @@ func applyResume(store *model.Store, info *run.Info, opts Options) (string, erro
 		scratch.Scope(scope).SetParam(key, v)
 		before[p] = v
 	}
-	if _, err := commandline.ParseSettings(scratch, hparams.CanonicalSet(opts.Set)); err != nil {
-		return "", errors.Wrapf(err, "resuming %s: -set %q", opts.Out, opts.Set)
+	if err := mrgmodel.ParseSet(scratch, opts.Set); err != nil {
+		return "", errors.Wrapf(err, "resuming %s", opts.Out) // a usage error
 	}
 	resumable := map[string]bool{}
 	for _, k := range ResumableParams() {
@@ -91,7 +91,7 @@ func applyResume(store *model.Store, info *run.Info, opts Options) (string, erro
 		applied = append(applied, fmt.Sprintf("%s=%v", key, after[p]))
 	}
 	if err := validate(store); err != nil {
-		return "", errors.Wrapf(err, "resuming %s", opts.Out)
+		return "", usage.Wrap(errors.Wrapf(err, "resuming %s", opts.Out))
 	}
 	return strings.Join(applied, ";"), nil
 }

@@ -391,6 +391,10 @@ func TestSettingsCheckedBeforeTraining(t *testing.T) {
 		{"val_limit=-1", "val_limit=-1: must be >= 0"},
 		{"lr=1e30", "learning_rate=1e+30: must be in (0, 10]"},
 		{"min_lr=0.1", "min_lr=0.1: must be in [0, learning_rate=0.001]"},
+		{"lr=NaN", "-set lr=NaN: learning_rate must be a finite number"},
+		{"learning_rate=+Inf", "-set learning_rate=+Inf: learning_rate must be a finite number"},
+		{"lr=1e400", "-set lr=1e400: learning_rate must be a finite number"},
+		{"epochs=2.5", "-set epochs=2.5: epochs must be a whole number"},
 	} {
 		if err := Configure(model.NewStore(), "tiny", tc.set); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("-set %s: %v, want %q", tc.set, err, tc.want)

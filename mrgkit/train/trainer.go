@@ -14,6 +14,7 @@ import (
 
 	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
+	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/data"
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	"github.com/mrgkit/mrgkit/mrgkit/hparams"
@@ -61,6 +62,7 @@ type trainer struct {
 	train, val   *data.Loader
 	step         *model.Exec
 	log          *run.LogWriter
+	observe      func(run.Record) // Options.Observe, if set
 	epochs       int
 	perEpoch     int
 	ckptEvery    int
@@ -183,6 +185,9 @@ func (t *trainer) configure(rd *run.Prepared) error {
 		return err
 	}
 	if !rd.Resume {
+		if opts.Vocab == nil && hparams.String(root, run.ParamReportOrder) == "planned" {
+			t.data.Vocab = t.data.Vocab.With(chexpert.PlanWords()...) // the decoder writes them
+		}
 		root.SetParam(mrgmodel.ParamVocabSize, t.data.Vocab.Size())
 		if err := t.data.Vocab.Save(t.dir.Vocab()); err != nil {
 			return err
@@ -253,6 +258,7 @@ func (t *trainer) loop() (*Summary, error) {
 	start := time.Now()
 	fmt.Fprintf(t.opts.Progress, "training %s: preset %s, %d epochs x %d steps (batch %d), backend %s\n", t.opts.Out,
 		t.info.Preset, t.epochs, t.perEpoch, hparams.Int(t.store.RootScope(), run.ParamBatchSize), t.be.Name())
+	t.observe = t.opts.Observe.attach(t.epochs, t.perEpoch, t.state.Step, t.state.Epoch)
 	for ; t.state.Epoch <= t.epochs; t.state.Epoch, t.state.Batch = t.state.Epoch+1, 0 {
 		epochStart := time.Now()
 		stopped, err := t.epoch()
@@ -274,6 +280,9 @@ func (t *trainer) loop() (*Summary, error) {
 	}
 	sum.Steps = t.state.Step
 	sum.BestEpoch, sum.BestScore, sum.BestValues = t.state.BestEpoch, t.state.BestScore, t.state.BestValues
+	if err := run.WritePlotPoints(t.opts.Out); err != nil { // also for a run that was finished already
+		return nil, err
+	}
 	sum.Seconds = time.Since(start).Seconds()
 	sum.SecPerStep = median(t.stepTimes)
 	fmt.Fprintf(t.opts.Progress, "done: best epoch %d (%s %.4f), %.3f s/step, %.0fs\n", sum.BestEpoch, t.selectMetric, sum.BestScore, sum.SecPerStep, sum.Seconds)
@@ -286,7 +295,18 @@ func (t *trainer) save(dir string) error {
 		return err
 	}
 	t.state.LogOffset = t.log.Offset()
+	if err := run.WritePlotPoints(t.opts.Out); err != nil {
+		return err
+	}
 	return run.SaveCheckpoint(t.store, dir, t.state)
+}
+
+// record logs one record and passes it to the observer.
+func (t *trainer) record(rec run.Record) {
+	t.log.Write(rec)
+	if t.observe != nil {
+		t.observe(rec)
+	}
 }
 
 // epoch runs the training steps left of the current epoch, logging each and
@@ -328,7 +348,7 @@ func (t *trainer) epoch() (stopped bool, err error) {
 		for i, n := range t.recipe.LossNames() {
 			rec.Values[n] = vals[1+i]
 		}
-		t.log.Write(rec)
+		t.record(rec)
 		if !opts.Quiet {
 			med := median(t.stepTimes)
 			fmt.Fprintf(opts.Progress, "\r  epoch %d/%d  step %4d/%d  loss %.4f  %.3f s/step  ETA %s   ", state.Epoch, t.epochs, bi, t.perEpoch,
@@ -370,7 +390,7 @@ func (t *trainer) validate(epochStart time.Time) (*eval.Result, error) {
 		if len(prev) != t.c.NumLabels {
 			prev = ones(t.c.NumLabels)
 		}
-		if state.BaseProb, err = eval.Calibrate(hparams.String(root, ParamLogitAdjust), diags, prev); err != nil {
+		if state.BaseProb, err = eval.Calibrate(hparams.String(root, ParamLogitAdjust), diags, prev, gen.Config.NFRule); err != nil {
 			return nil, err
 		}
 		if err := mrgmodel.SetBaseProb(t.store, state.BaseProb); err != nil {
@@ -390,7 +410,7 @@ func (t *trainer) validate(epochStart time.Time) (*eval.Result, error) {
 	for k, v := range res.Flat {
 		rec.Values[k] = v
 	}
-	t.log.Write(rec)
+	t.record(rec)
 	return res, nil
 }
 

@@ -29,7 +29,7 @@ func runAblate(args []string, stdout, stderr io.Writer) error {
 	set := fs.String("set", "", "hyperparameters applied to every cell")
 	only := fs.String("only", "", "comma-separated rows to run (default all): "+rowNames())
 	dec := decodeFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dataDir == "" || *out == "" {

@@ -45,7 +45,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: mrg compare -a RUN_A -b RUN_B [-split test] [-out FILE]\n       mrg compare -refs REFS.json -a HYPS_A.json -b HYPS_B.json [-clean iu_xray|mimic_cxr] [-out FILE]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

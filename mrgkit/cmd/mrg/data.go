@@ -57,11 +57,8 @@ func runData(args []string, stdout, stderr io.Writer) error {
 
 // dataParseFlags parses and rejects positional arguments.
 func dataParseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return usagef("%v", err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
 	"hash/crc32"
 	"image"
 	"image/png"
@@ -129,21 +130,9 @@ func TestDataVocabRealIU(t *testing.T) {
 }
 
 func dataSharedIU(t *testing.T) string {
-	dir, _ := os.Getwd()
-	for d := dir; ; d = filepath.Dir(d) {
-		p := filepath.Join(d, "shared", "data", "iu_xray", "annotation.json")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("../shared/data/iu_xray/annotation.json missing (required under CI=true)")
-	}
-	t.Skip("real IU X-Ray annotation not found above the repo: skipping")
-	return ""
+	// fixture.Shared: $MRGKIT_SHARED, ../shared beside the repository, or a
+	// shared/ above it; fails under CI=true when missing, skips elsewhere.
+	return filepath.Join(fixture.Shared(t, "data/iu_xray/annotation.json"), "data", "iu_xray", "annotation.json")
 }
 
 // TestDataBrokenInputs runs the data verbs on a corpus of broken inputs:

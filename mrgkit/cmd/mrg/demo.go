@@ -20,7 +20,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	figs := fs.String("figures", "", "figures directory (default figures/demo)")
 	tset := fs.String("teacher-set", "", "extra hyperparameters for the teacher")
 	sset := fs.String("student-set", "", "extra hyperparameters for the student")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -25,7 +25,7 @@ func runDistill(args []string, stdout, stderr io.Writer) error {
 	force := fs.Bool("force", false, "start a new student in a non-empty -out that holds no student run to resume (replaces the kit's files there, keeps others)")
 	rounds := fs.Int("rounds", 1, "iterative distillation rounds (each student teaches the next)")
 	maxSteps := fs.Int("max-steps", 0, "stop after this many global steps (checkpointed)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *teacher == "" || *out == "" {

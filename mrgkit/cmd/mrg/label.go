@@ -33,7 +33,7 @@ func runLabel(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "label files: {id: [14 states]} in CheXpert order (1 positive, 0 negative, -1 uncertain, null blank),\nor {id: {observation: state}} as mrg label -in writes")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

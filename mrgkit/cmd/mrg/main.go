@@ -4,21 +4,29 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
+
+	usageerr "github.com/mrgkit/mrgkit/mrgkit/internal/usage"
 )
 
 // verb is one `mrg` sub-command.
 type verb struct {
 	name    string
 	summary string
-	// run parses args (without the verb) and does the work. Errors are
-	// printed as `mrg <verb>: <error>` with exit status 1; usage errors
-	// (flag.ErrHelp or errUsage) exit with status 2.
+	// run parses args (without the verb, with parseFlags) and does the
+	// work. Errors are printed as one line `mrg <verb>: <error>`. The exit
+	// status is 2 for usage errors: the command line itself is wrong, on
+	// any files (an unknown flag, a value that does not parse or is out of
+	// range, a -set key or value refused, a missing or contradicting flag;
+	// usagef here, usage.Wrap in the packages); 1 for every other error
+	// (missing or bad files, a run that cannot be resumed so, the machine);
+	// 0 for -h.
 	run func(args []string, stdout, stderr io.Writer) error
 }
 
@@ -42,10 +50,31 @@ func usagef(format string, args ...any) error {
 }
 
 // newFlagSet returns a FlagSet for a verb that reports errors instead of exiting.
+// Parse it with parseFlags.
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("mrg "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	return fs
+}
+
+// parseFlags parses a verb's flags. -h prints the verb's usage and returns
+// flag.ErrHelp; a bad flag or value returns a usage error, printed by Main
+// as one line (flag's own message and flag list are not printed).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	out, printUsage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	fs.Usage = printUsage
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		printUsage()
+		return flag.ErrHelp
+	}
+	return usagef("%v (%s -h lists the flags)", err, fs.Name())
 }
 
 func usage(w io.Writer) {
@@ -80,12 +109,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return 0
-	case err == flag.ErrHelp:
+	case errors.Is(err, flag.ErrHelp):
 		return 0
 	default:
 		msg := strings.TrimSpace(err.Error())
 		fmt.Fprintf(stderr, "mrg %s: %s\n", v.name, msg)
-		if _, ok := err.(usageError); ok {
+		if ue := (usageError{}); errors.As(err, &ue) || usageerr.Is(err) {
 			return 2
 		}
 		return 1

@@ -27,7 +27,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: mrg plot -run RUN [-out DIR]\n       mrg plot -results DIR/results.json [-out DIR]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

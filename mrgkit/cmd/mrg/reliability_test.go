@@ -221,7 +221,7 @@ func TestReliabilityCorpus(t *testing.T) {
 				}
 			}},
 		// Defect 6: settings checked before training.
-		{name: "select_metric=FOO", code: 1, msg: `"FOO" is not a validation metric`,
+		{name: "select_metric=FOO", code: 2, msg: `"FOO" is not a validation metric`,
 			setup: func(t *testing.T) []string {
 				lastDir = fresh(t)
 				return trainArgs(lastDir, "-set", "select_metric=FOO")
@@ -231,12 +231,20 @@ func TestReliabilityCorpus(t *testing.T) {
 					t.Error("a run with a bad select_metric started training")
 				}
 			}},
-		{name: "checkpoint_every=-1", code: 1, msg: "checkpoint_every=-1: must be >= 0",
+		{name: "checkpoint_every=-1", code: 2, msg: "checkpoint_every=-1: must be >= 0",
 			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "checkpoint_every=-1") }},
-		{name: "val_limit=-1", code: 1, msg: "val_limit=-1: must be >= 0",
+		{name: "val_limit=-1", code: 2, msg: "val_limit=-1: must be >= 0",
 			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "val_limit=-1") }},
-		{name: "lr=1e30", code: 1, msg: "learning_rate=1e+30: must be in (0, 10]",
+		{name: "lr=1e30", code: 2, msg: "learning_rate=1e+30: must be in (0, 10]",
 			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "lr=1e30") }},
+		{name: "lr=NaN", code: 2, msg: "-set lr=NaN: learning_rate must be a finite number",
+			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "lr=NaN") }},
+		{name: "resume with lr=inf", code: 2, msg: "-set lr=inf: learning_rate must be a finite number",
+			setup: func(t *testing.T) []string { lastDir = copyOf(t); return trainArgs(lastDir, "-set", "lr=inf") }},
+		{name: "kd_temperature=NaN", code: 2, msg: "-set kd_temperature=NaN: kd_temperature must be a finite number",
+			setup: func(t *testing.T) []string {
+				return []string{"distill", "-teacher", teacher, "-out", fresh(t), "-set", "kd_temperature=NaN"}
+			}},
 		{name: "NaN loss names no checkpoint that does not exist", code: 1, msg: "before its first checkpoint",
 			setup: func(t *testing.T) []string {
 				return trainArgs(fresh(t), "-set", "vocab_threshold=1;cls_weight=1e39")
@@ -246,38 +254,38 @@ func TestReliabilityCorpus(t *testing.T) {
 					t.Error("names a last good checkpoint")
 				}
 			}},
-		{name: "kd_temperature=0", code: 1, msg: "kd_temperature=0: must be > 0",
+		{name: "kd_temperature=0", code: 2, msg: "kd_temperature=0: must be > 0",
 			setup: func(t *testing.T) []string {
 				return []string{"distill", "-teacher", teacher, "-out", fresh(t), "-set", "kd_temperature=0"}
 			}},
-		{name: "kd_temperature=-1", code: 1, msg: "kd_temperature=-1: must be > 0",
+		{name: "kd_temperature=-1", code: 2, msg: "kd_temperature=-1: must be > 0",
 			setup: func(t *testing.T) []string {
 				return []string{"distill", "-teacher", teacher, "-out", fresh(t), "-set", "kd_temperature=-1"}
 			}},
-		{name: "eval -beam 0", code: 1, msg: "beam=0",
+		{name: "eval -beam 0", code: 2, msg: "beam=0",
 			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-beam", "0"} }},
 		// Decoding options and prompts (faithful decoding).
 		{name: "eval -prompts bogus", code: 2, msg: "-prompts must be predicted or truth",
 			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-prompts", "bogus"} }},
 		{name: "eval -prompts truth on a split without labels", code: 1, msg: `split "test" has studies without ground-truth labels`,
 			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-prompts", "truth"} }},
-		{name: "eval -length-penalty NaN", code: 1, msg: "length_penalty NaN: must be in [0,5]",
+		{name: "eval -length-penalty NaN", code: 2, msg: "length_penalty NaN: must be in [0,5]",
 			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-length-penalty", "NaN"} }},
-		{name: "eval -length-penalty 9", code: 1, msg: "length_penalty 9: must be in [0,5]",
+		{name: "eval -length-penalty 9", code: 2, msg: "length_penalty 9: must be in [0,5]",
 			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-length-penalty", "9"} }},
-		{name: "eval -no-repeat-ngram -1", code: 1, msg: "no_repeat_ngram -1: must be in",
+		{name: "eval -no-repeat-ngram -1", code: 2, msg: "no_repeat_ngram -1: must be in",
 			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-no-repeat-ngram", "-1"} }},
-		{name: "eval -min-len 1000", code: 1, msg: "min length 1000: must be in",
+		{name: "eval -min-len 1000", code: 2, msg: "min length 1000: must be in",
 			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-min-len", "1000"} }},
-		{name: "eval -repetition-penalty NaN", code: 1, msg: "repetition penalty NaN: must be a number >= 1",
+		{name: "eval -repetition-penalty NaN", code: 2, msg: "repetition penalty NaN: must be a number >= 1",
 			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-repetition-penalty", "NaN"} }},
-		{name: "train length_penalty=-1", code: 1, msg: "length_penalty=-1: must be in [0, 5]",
+		{name: "train length_penalty=-1", code: 2, msg: "length_penalty=-1: must be in [0, 5]",
 			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "vocab_threshold=1;length_penalty=-1") }},
-		{name: "train logit_adjust=bogus", code: 1, msg: `logit_adjust="bogus": must be`,
+		{name: "train logit_adjust=bogus", code: 2, msg: `logit_adjust="bogus": must be`,
 			setup: func(t *testing.T) []string {
 				return trainArgs(fresh(t), "-set", "vocab_threshold=1;logit_adjust=bogus")
 			}},
-		{name: "train num_labels=18", code: 1, msg: "num_labels=18: must be 14",
+		{name: "train num_labels=18", code: 2, msg: "num_labels=18: must be 14",
 			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "vocab_threshold=1;num_labels=18") }},
 		{name: "truncated vocab.json", code: 1, msg: "the vocabulary does not belong to this run",
 			setup: func(t *testing.T) []string {
@@ -301,7 +309,7 @@ func TestReliabilityCorpus(t *testing.T) {
 			}},
 		{name: "generate -image /dev/zero", code: 1, msg: "/dev/zero: not a regular file",
 			setup: func(t *testing.T) []string { return []string{"generate", "-run", teacher, "-image", "/dev/zero"} }},
-		{name: "generate -max-image-pixels 0", code: 1, msg: `invalid value "0" for flag -max-image-pixels`,
+		{name: "generate -max-image-pixels 0", code: 2, msg: `invalid value "0" for flag -max-image-pixels`,
 			setup: func(t *testing.T) []string {
 				return []string{"generate", "-run", teacher, "-image", img, "-max-image-pixels", "0"}
 			}},

@@ -33,7 +33,7 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: mrg score -case FILE [-clean iu_xray|mimic_cxr]\n       mrg score -refs FILE -hyps FILE [-clean ...]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -33,7 +33,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	maxSteps := fs.Int("max-steps", 0, "stop after this many global steps (checkpointed; rerun to resume)")
 	initEnc := fs.String("init-encoder", "", "GoMLX checkpoint directory whose /model/encoder/ weights initialise the encoder (e.g. converted ImageNet weights)")
 	params := fs.Bool("params", false, "list every hyperparameter (model, training, distillation) with its value in the preset, range and doc, and exit")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *params {
@@ -110,7 +110,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "output directory (default RUN/eval_SPLIT, RUN/eval_SPLIT_truth with -prompts truth)")
 	prompts := fs.String("prompts", eval.PromptsPredicted, "decoder prompts: predicted (the diagnosis branch) or truth (ground-truth labels: oracle-prompt evaluation)")
 	dec := decodeFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *rdir == "" {
@@ -139,7 +139,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&imgs, "image", "image file (PNG or JPEG); give twice for frontal and lateral")
 	asJSON := fs.Bool("json", false, "print JSON")
 	dec := decodeFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *rdir == "" || len(imgs) == 0 {

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# make notebooks-outputs: run every notebook in headless Chromium on the full
+# (non-smoke) settings and write the outputs into notebooks/*.ipynb, stamped
+# with each cell's source hash (TestCommittedOutputs checks them), plus the
+# screenshot docs/notebook02.png.
+#
+# The notebooks train nothing long here: they are pointed at the finished
+# runs of `make demo` (RUNS, default runs/demo: teacher/ and student/),
+# copied first into runs/notebooks-outputs/ so that the demo runs are never
+# written to, and at their dataset (DATA, default data: toycxr/). The
+# ablation grid of 03 runs reduced (ABLATION_SEEDS=1, ABLATION_EPOCHS=1,
+# ABLATION_PRESET= the notebooks' preset, cpu;
+# its cells are kept in runs/notebooks-outputs/ablation and reused; FRESH=1
+# retrains them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3} GOMLX_NO_AUTO_INSTALL=1
+RUNS=${RUNS:-runs/demo}
+DATA=${DATA:-data}
+WORK=runs/notebooks-outputs
+
+for r in teacher student; do
+  if ! ls "$RUNS/$r"/best/checkpoint-*.json >/dev/null 2>&1; then
+    echo "notebooks-outputs: no finished $r run in $RUNS/$r (best/ missing): run \`make demo\` first (about 10 minutes on 2 cores), or set RUNS=DIR holding teacher/ and student/" >&2
+    exit 1
+  fi
+done
+if [ ! -f "$DATA/toycxr/annotation.json" ]; then
+  echo "notebooks-outputs: no dataset $DATA/toycxr (annotation.json): \`make demo\` generates it, or \`./bin/mrg data synth -out $DATA/toycxr\`; or set DATA=DIR holding toycxr/" >&2
+  exit 1
+fi
+bash scripts/install-notebook-tools.sh
+
+mkdir -p "$WORK"
+[ "${FRESH:-}" = 1 ] && rm -rf "$WORK/ablation"
+rm -rf "$WORK/teacher" "$WORK/student" "$WORK/figures"
+cp -a "$RUNS/teacher" "$RUNS/student" "$WORK/"
+rm -f "$WORK"/{teacher,student}/.lock "$WORK"/{teacher,student}/.ckpt.lock
+
+export MRGKIT_RUNS="$PWD/$WORK" MRGKIT_DATA="$(cd "$DATA" && pwd)" MRGKIT_FIGURES="$PWD/$WORK/figures"
+export MRGKIT_ABLATION_SEEDS=${ABLATION_SEEDS:-1} MRGKIT_ABLATION_EPOCHS=${ABLATION_EPOCHS:-1} MRGKIT_ABLATION_PRESET=${ABLATION_PRESET:-}
+start=$(date +%s)
+go build -o bin/nbrun ./mrgkit/cmd/nbrun
+./bin/nbrun -write -log "$WORK/nbrun.log" \
+  -shot "02_train_teacher.ipynb=docs/notebook02.png:TrainTeacher(settings)" "$@"
+echo "notebooks-outputs: done in $(( $(date +%s) - start ))s; outputs in notebooks/*.ipynb, screenshot docs/notebook02.png (logs: $WORK/nbrun.log)"
