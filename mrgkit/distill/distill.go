@@ -59,13 +59,13 @@ type Options struct {
 	Backend   compute.Backend
 	MaxSteps  int
 	Quiet     bool
-	Force     bool           // see train.Options.Force
-	Observe   train.Observer // see train.Options.Observe
+	Force     bool         // see train.Options.Force
+	Observe   run.Observer // see train.Options.Observe
 }
 
 // Distill trains the student(s). With Rounds > 1 the rounds are written to
 // OUT/round1 ... OUT/roundR and the last one is the result.
-func Distill(opts Options) (*train.Summary, error) {
+func Distill(opts Options) (*run.Summary, error) {
 	if opts.Rounds < 1 {
 		opts.Rounds = 1
 	}
@@ -76,7 +76,7 @@ func Distill(opts Options) (*train.Summary, error) {
 		return nil, errors.Errorf("-out %s is the teacher's run directory: the student needs a directory of its own", opts.Out)
 	}
 	teacher := opts.Teacher
-	var sum *train.Summary
+	var sum *run.Summary
 	for r := 1; r <= opts.Rounds; r++ {
 		out := opts.Out
 		if opts.Rounds > 1 {
@@ -99,7 +99,7 @@ func Distill(opts Options) (*train.Summary, error) {
 	return sum, nil
 }
 
-func distillOnce(opts Options) (*train.Summary, error) {
+func distillOnce(opts Options) (*run.Summary, error) {
 	tStore, vocab, info, err := run.Load(opts.Teacher)
 	if err != nil {
 		return nil, errors.Wrap(err, "loading the teacher")

@@ -13,14 +13,13 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/mrgkit/mrgkit/mrgkit/plots"
 	"github.com/mrgkit/mrgkit/mrgkit/run"
-	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
 // Live is a training run's live view in a notebook: a progress bar (step,
 // loss, s/step, ETA) and the loss and validation curves, each one output
 // updated in place while the run trains. Its Observe method is the run's
-// train.Observer; the run's points are also kept by train in GoMLX's
-// plot-point format (train.PointsFile), which GoMLX's plotly helpers
+// run.Observer; the run's points are also kept by train in GoMLX's
+// plot-point format (run.PointsFile), which GoMLX's plotly helpers
 // redraw later. (GoMLX's own ui/commandline.AttachProgressBar and
 // ui/gonb/plotly's dynamic plots attach to a GoMLX train.Loop, which the
 // kit's loop is not; and plotly loads its JavaScript from a CDN, which the
@@ -77,8 +76,8 @@ func NewLive(title, runDir string) *Live {
 	return l
 }
 
-// Observe is the run's train.Observer.
-func (l *Live) Observe(e train.Event) {
+// Observe is the run's run.Observer.
+func (l *Live) Observe(e run.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := &l.state

@@ -36,7 +36,7 @@ func TeacherOptions(s Settings, dataDir, rdir string) train.Options {
 
 // TrainTeacher trains (or resumes, or finds finished) the notebooks' teacher
 // run s.Run("teacher") on s.Data(), with a live progress bar and curves.
-func TrainTeacher(s Settings) (rdir string, sum *train.Summary, err error) {
+func TrainTeacher(s Settings) (rdir string, sum *run.Summary, err error) {
 	dir, err := s.Data()
 	if err != nil {
 		return "", nil, err
@@ -237,7 +237,7 @@ func StudentOptions(s Settings, teacher, rdir, set string) distill.Options {
 // TrainStudent distills the notebooks' student (s.Run("student")) from the
 // teacher (TeacherRun), with a live progress bar and curves (the KD
 // components among the losses).
-func TrainStudent(s Settings, set string) (rdir string, sum *train.Summary, err error) {
+func TrainStudent(s Settings, set string) (rdir string, sum *run.Summary, err error) {
 	teacher, err := TeacherRun(s)
 	if err != nil {
 		return "", nil, err

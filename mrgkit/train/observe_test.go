@@ -7,16 +7,18 @@ import (
 
 	"github.com/gomlx/gomlx/ui/gonb/plotly"
 	"github.com/gomlx/gomlx/ui/plot"
+
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 // TestObserveAndPlotPoints trains 2 epochs x 4 steps and checks what an
 // observer sees and that the run's plot points load with GoMLX's readers.
 func TestObserveAndPlotPoints(t *testing.T) {
 	dir, be := tinySetup(t, 16)
-	run := filepath.Join(dir, "run")
-	var events []Event
-	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: run, Backend: be, Quiet: true,
-		Observe: func(e Event) { events = append(events, e) }}); err != nil {
+	rdir := filepath.Join(dir, "run")
+	var events []run.Event
+	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: rdir, Backend: be, Quiet: true,
+		Observe: func(e run.Event) { events = append(events, e) }}); err != nil {
 		t.Fatal(err)
 	}
 	var kinds []string
@@ -44,7 +46,7 @@ func TestObserveAndPlotPoints(t *testing.T) {
 		t.Errorf("epoch event: step %d, values %v; want step 4 with BLEU_4", events[5].Step, events[5].Values)
 	}
 
-	points, err := plot.LoadPointsFromCheckpoint(run)
+	points, err := plot.LoadPointsFromCheckpoint(rdir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +60,7 @@ func TestObserveAndPlotPoints(t *testing.T) {
 			t.Errorf("%d points %s, want %d (all: %v)", count[key], key, n, count)
 		}
 	}
-	if err := plotly.New().LoadCheckpointData(run); err != nil {
-		t.Errorf("plotly.LoadCheckpointData(%s): %v", run, err)
+	if err := plotly.New().LoadCheckpointData(rdir); err != nil {
+		t.Errorf("plotly.LoadCheckpointData(%s): %v", rdir, err)
 	}
 }

@@ -49,20 +49,8 @@ type Options struct {
 	// or converted ImageNet weights) whose /model/encoder/... variables
 	// initialise a new run's visual encoder. Ignored on resume.
 	InitEncoder string
-	// Observe, if set, receives the run's progress (observe.go).
-	Observe Observer
-}
-
-// Summary is what Train returns.
-type Summary struct {
-	Dir        string
-	Steps      int
-	BestEpoch  int
-	BestScore  float64
-	BestValues map[string]float64
-	Seconds    float64
-	SecPerStep float64
-	Stopped    bool // stopped early by MaxSteps
+	// Observe, if set, receives the run's progress (run.Event).
+	Observe run.Observer
 }
 
 func ones(n int) []float32 {

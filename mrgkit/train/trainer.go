@@ -71,7 +71,7 @@ type trainer struct {
 }
 
 // Train runs (or resumes) a training run into opts.Out.
-func Train(opts Options) (sum *Summary, err error) {
+func Train(opts Options) (sum *run.Summary, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = backend.WrapErr(errors.Errorf("%v", r))
@@ -253,12 +253,12 @@ func (t *trainer) build(resuming bool) error {
 }
 
 // loop runs the epochs left: epoch, validate, selectAndSave.
-func (t *trainer) loop() (*Summary, error) {
-	sum := &Summary{Dir: t.opts.Out}
+func (t *trainer) loop() (*run.Summary, error) {
+	sum := &run.Summary{Dir: t.opts.Out}
 	start := time.Now()
 	fmt.Fprintf(t.opts.Progress, "training %s: preset %s, %d epochs x %d steps (batch %d), backend %s\n", t.opts.Out,
 		t.info.Preset, t.epochs, t.perEpoch, hparams.Int(t.store.RootScope(), run.ParamBatchSize), t.be.Name())
-	t.observe = t.opts.Observe.attach(t.epochs, t.perEpoch, t.state.Step, t.state.Epoch)
+	t.observe = t.opts.Observe.Attach(t.epochs, t.perEpoch, t.state.Step, t.state.Epoch)
 	for ; t.state.Epoch <= t.epochs; t.state.Epoch, t.state.Batch = t.state.Epoch+1, 0 {
 		epochStart := time.Now()
 		stopped, err := t.epoch()
