@@ -17,6 +17,8 @@ import (
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/internal/markdown"
 )
 
 // SmokeEnv is the environment variable that turns on smoke mode: notebooks
@@ -219,31 +221,7 @@ func Table(header []string, rows [][]string) {
 }
 
 // MarkdownTable formats a markdown table; "|" in cells is escaped.
-func MarkdownTable(header []string, rows [][]string) string {
-	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-	var b strings.Builder
-	line := func(cells []string) {
-		b.WriteString("|")
-		for i := range header {
-			c := ""
-			if i < len(cells) {
-				c = cells[i]
-			}
-			b.WriteString(" " + esc(c) + " |")
-		}
-		b.WriteString("\n")
-	}
-	line(header)
-	b.WriteString("|")
-	for range header {
-		b.WriteString("---|")
-	}
-	b.WriteString("\n")
-	for _, r := range rows {
-		line(r)
-	}
-	return b.String()
-}
+func MarkdownTable(header []string, rows [][]string) string { return markdown.Table(header, rows) }
 
 // Sync waits for display data in transit to reach the notebook; call it
 // (deferred) at the end of a cell that displays things.
