@@ -252,20 +252,9 @@ func figures(opts Options, teacher, student string, rows []Row, be compute.Backe
 	}
 	out = append(out, f...)
 	// Knowledge-graph adjacency.
-	adj := mrgmodel.Adjacency()
-	m := make([][]float64, len(adj))
-	names := make([]string, len(adj))
-	for i := range adj {
-		m[i] = make([]float64, len(adj))
-		for j, on := range adj[i] {
-			if on {
-				m[i][j] = 1
-			}
-		}
-		names[i] = mrgmodel.Concepts[i].Name
-	}
+	names := plots.ConceptNames()
 	f, err = plots.Both(filepath.Join(opts.Figures, "graph_adjacency"), func(path string) error {
-		return plots.Heatmap(path, "Knowledge-graph adjacency", m, names, names)
+		return plots.Heatmap(path, "Knowledge-graph adjacency", plots.BoolMatrix(mrgmodel.Adjacency()), names, names)
 	})
 	if err != nil {
 		return nil, err
@@ -316,21 +305,10 @@ func attentionFigure(opts Options, rdir string, be compute.Backend) ([]string, e
 	if err != nil {
 		return nil, err
 	}
-	grid := mrgmodel.GridSize(c)
-	k := mrgmodel.NumConcepts
-	node := 0
-	for i, cc := range mrgmodel.Concepts {
-		if cc.Name == "cardiomegaly" {
-			node = i
-		}
+	node, err := plots.ConceptIndices("cardiomegaly")
+	if err != nil {
+		return nil, err
 	}
-	w := make([]float32, grid*grid) // frontal view's patches come first
-	for i := range w {
-		w[i] = res.Attention[i*k+node]
-	}
-	img := res.Images[0].Gray()
 	title := fmt.Sprintf("%s: patch attention to \"cardiomegaly\"", pick.ID)
-	return plots.Both(filepath.Join(opts.Figures, "attention_cardiomegaly"), func(path string) error {
-		return plots.AttentionOverlay(path, img, w, grid, grid, title)
-	})
+	return plots.AttentionFigure(filepath.Join(opts.Figures, "attention_cardiomegaly"), res, c, node[0], title)
 }

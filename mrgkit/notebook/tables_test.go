@@ -1,7 +1,6 @@
 package notebook
 
 import (
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,54 +39,6 @@ func TestPaperTable(t *testing.T) {
 	}
 	if _, err := PaperTable(nil, "x", true); err == nil {
 		t.Error("no cells: no error")
-	}
-}
-
-func TestConceptAttention(t *testing.T) {
-	// 2 views of a 2x2 grid = 8 patches, 3 concepts; value = 10*patch + concept.
-	attn := make([]float32, 8*3)
-	for p := 0; p < 8; p++ {
-		for k := 0; k < 3; k++ {
-			attn[p*3+k] = float32(10*p + k)
-		}
-	}
-	got, err := ConceptAttention(attn, 3, 2, 1, 2, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []float32{42, 52, 62, 72}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("view 1, concept 2: %v, want %v", got, want)
-		}
-	}
-	for _, bad := range []struct{ k, concept, view, h, w int }{
-		{3, 3, 0, 2, 2}, {3, -1, 0, 2, 2}, {3, 0, 2, 2, 2}, {3, 0, 0, 3, 3}, {5, 0, 0, 2, 2}, {0, 0, 0, 2, 2},
-	} {
-		if _, err := ConceptAttention(attn, bad.k, bad.concept, bad.view, bad.h, bad.w); err == nil {
-			t.Errorf("ConceptAttention(k=%d concept=%d view=%d grid %dx%d): no error", bad.k, bad.concept, bad.view, bad.h, bad.w)
-		}
-	}
-}
-
-func TestMatrices(t *testing.T) {
-	b := BoolMatrix([][]bool{{true, false}, {false, true}})
-	if b[0][0] != 1 || b[0][1] != 0 || b[1][1] != 1 {
-		t.Errorf("BoolMatrix = %v", b)
-	}
-	s := CosineSimilarity([][]float32{{1, 0}, {1, 1}, {0, 0}, {-2, 0}})
-	want := [][]float64{
-		{1, 1 / math.Sqrt2, 0, -1},
-		{1 / math.Sqrt2, 1, 0, -1 / math.Sqrt2},
-		{0, 0, 0, 0},
-		{-1, -1 / math.Sqrt2, 0, 1},
-	}
-	for i := range want {
-		for j := range want[i] {
-			if math.Abs(s[i][j]-want[i][j]) > 1e-9 {
-				t.Errorf("sim[%d][%d] = %v, want %v", i, j, s[i][j], want[i][j])
-			}
-		}
 	}
 }
 

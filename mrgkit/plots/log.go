@@ -223,15 +223,19 @@ func isMetricKey(k string) bool {
 var knownMetrics = []string{"BLEU_1", "BLEU_2", "BLEU_3", "BLEU_4", "METEOR", "ROUGE_L", "CIDEr",
 	"ce_micro_f1", "ce_macro_f1", "ce_example_f1"}
 
-func metricOrder(m map[string]bool) []string {
+func metricOrder(m map[string]bool) []string { return orderKeys(knownMetrics, m) }
+
+// orderKeys lists the keys of m: those of known in its order, then the
+// others alphabetically.
+func orderKeys(known []string, m map[string]bool) []string {
 	var out, rest []string
-	for _, k := range knownMetrics {
+	for _, k := range known {
 		if m[k] {
 			out = append(out, k)
 		}
 	}
 	for k := range m {
-		if !slices.Contains(knownMetrics, k) {
+		if !slices.Contains(known, k) {
 			rest = append(rest, k)
 		}
 	}
