@@ -370,16 +370,21 @@ func runSeed(rdir string) (int, error) {
 	return seed, nil
 }
 
+// readMetrics reads the metrics of an evaluation's metrics.json (the
+// file's "metrics"); one without any is an error naming it.
 func readMetrics(path string) (map[string]float64, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, errors.Wrap(err, "reading evaluation metrics")
 	}
 	var m struct {
 		Metrics map[string]float64 `json:"metrics"`
 	}
-	if err := json.Unmarshal(b, &m); err != nil || len(m.Metrics) == 0 {
-		return nil, errors.Errorf("%s is not a finished evaluation", path)
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, errors.Wrapf(err, "%s", path)
+	}
+	if len(m.Metrics) == 0 {
+		return nil, errors.Errorf("%s has no metrics", path)
 	}
 	return m.Metrics, nil
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/mrgkit/mrgkit/mrgkit/ablate"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/data"
 	"github.com/mrgkit/mrgkit/mrgkit/distill"
@@ -121,7 +122,7 @@ func EvaluateTest(rdir string) (map[string]float64, error) {
 	metrics := filepath.Join(rdir, "eval_test", run.MetricsFile)
 	if st, err := os.Stat(metrics); err == nil {
 		if ck, err := os.Stat(filepath.Join(rdir, run.BestDir)); err == nil && st.ModTime().After(ck.ModTime()) {
-			c, err := EvalCell(rdir, "test", "")
+			c, err := ablate.EvalCell(rdir, "test", "")
 			return c.Metrics, err
 		}
 	}
