@@ -25,9 +25,9 @@ import (
 // kit's loop is not; and plotly loads its JavaScript from a CDN, which the
 // kit may not reach. So the bar is drawn here, the curves as PNG.)
 //
-//	live := notebook.NewLive("teacher", run)
-//	opts.Observe = live.Observe
-//	sum, err := train.Train(opts)
+//	live := notebook.NewLive("teacher", rdir)
+//	t.Observe = live.Observe // t: a demo.Training (or train.Options)
+//	sum, err := demo.TrainTeacher(t)
 //	live.Done(err)
 type Live struct {
 	title  string

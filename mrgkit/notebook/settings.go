@@ -10,8 +10,8 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/pkg/errors"
 
+	"github.com/mrgkit/mrgkit/mrgkit/demo"
 	"github.com/mrgkit/mrgkit/mrgkit/run"
-	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
 // Settings are a notebook's parameters, in one cell at its top: edit them
@@ -59,20 +59,21 @@ func (s Settings) PresetName() string {
 	return Pick("cpu", "tiny")
 }
 
-// SetString is the "-set" string of the settings (epochs, seed).
-func (s Settings) SetString() string {
-	var parts []string
+// epochs are the training epochs of the settings: Epochs, or 1 in smoke
+// mode, or 0 (the preset's).
+func (s Settings) epochs() int {
 	switch {
 	case s.Epochs > 0:
-		parts = append(parts, fmt.Sprintf("%s=%d", train.ParamEpochs, s.Epochs))
+		return s.Epochs
 	case Smoke():
-		parts = append(parts, train.ParamEpochs+"=1")
+		return 1
 	}
-	if s.Seed != 0 {
-		parts = append(parts, fmt.Sprintf("%s=%d", run.ParamSeed, s.Seed))
-	}
-	return strings.Join(parts, ";")
+	return 0
 }
+
+// SetString is the "-set" string of the settings (epochs, seed:
+// demo.NotebookSet).
+func (s Settings) SetString() string { return demo.NotebookSet(s.epochs(), s.Seed) }
 
 // Data returns the dataset directory: DataDir, which must hold an
 // annotation.json, or the notebooks' synthetic set (ToyCXR), generated on
@@ -134,7 +135,7 @@ func (s Settings) Ablation() (seeds int, set string) {
 		epochs = envInt(AblationEpochsEnv, Pick(0, 1))
 	}
 	if epochs > 0 {
-		set = fmt.Sprintf("%s=%d", train.ParamEpochs, epochs)
+		set = demo.NotebookSet(epochs, 0)
 	}
 	return seeds, set
 }
@@ -173,8 +174,8 @@ func (s Settings) Show() {
 		data = d + " (synthetic, generated on first use)"
 	}
 	epochs := "the preset's"
-	if e := s.SetString(); strings.Contains(e, train.ParamEpochs) {
-		epochs = strings.TrimPrefix(strings.Split(e, ";")[0], train.ParamEpochs+"=")
+	if e := s.epochs(); e > 0 {
+		epochs = fmt.Sprint(e)
 	}
 	seeds, aset := s.Ablation()
 	rows := [][]string{

@@ -3,35 +3,19 @@ package notebook
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/mrgkit/mrgkit/mrgkit/ablate"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/data"
-	"github.com/mrgkit/mrgkit/mrgkit/distill"
+	"github.com/mrgkit/mrgkit/mrgkit/demo"
 	"github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/plots"
 	"github.com/mrgkit/mrgkit/mrgkit/run"
-	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
-// TeacherOptions are the training options of the notebooks' teacher: the
-// dataset in dataDir, the settings' preset, epochs and seed, into run,
-// quiet (the live view shows progress), progress on Out.
-func TeacherOptions(s Settings, dataDir, rdir string) train.Options {
-	return train.Options{
-		DataDir:  dataDir,
-		Dataset:  "toycxr",
-		Preset:   s.PresetName(),
-		Set:      s.SetString(),
-		Out:      rdir,
-		Progress: Out,
-		Quiet:    true,
-	}
-}
-
 // TrainTeacher trains (or resumes, or finds finished) the notebooks' teacher
-// run s.Run("teacher") on s.Data(), with a live progress bar and curves.
+// run s.Run("teacher") on s.Data() (demo.TrainTeacher), with a live
+// progress bar and curves.
 func TrainTeacher(s Settings) (rdir string, sum *run.Summary, err error) {
 	dir, err := s.Data()
 	if err != nil {
@@ -40,12 +24,18 @@ func TrainTeacher(s Settings) (rdir string, sum *run.Summary, err error) {
 	if rdir, err = s.Run("teacher"); err != nil {
 		return "", nil, err
 	}
-	opts := TeacherOptions(s, dir, rdir)
 	live := NewLive("teacher", rdir)
-	opts.Observe = live.Observe
-	sum, err = train.Train(opts)
+	t := s.teacherTraining(dir, rdir)
+	t.Observe = live.Observe
+	sum, err = demo.TrainTeacher(t)
 	live.Done(err)
 	return rdir, sum, err
+}
+
+// teacherTraining is the notebooks' teacher: the dataset in dataDir, the
+// settings' preset, epochs and seed, into rdir, progress on Out.
+func (s Settings) teacherTraining(dataDir, rdir string) demo.Training {
+	return demo.Training{DataDir: dataDir, Out: rdir, Preset: s.PresetName(), Set: s.SetString(), Progress: Out}
 }
 
 // TeacherRun returns the teacher run. With the default RunsDir it trains it
@@ -60,7 +50,7 @@ func TeacherRun(s Settings) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if run.HasCheckpoint(filepath.Join(rdir, run.BestDir)) {
+	if run.HasCheckpoint(run.Dir(rdir).Best()) {
 		return rdir, nil
 	}
 	fmt.Fprintf(Out, "no trained teacher in %s yet: training it now\n", rdir)
@@ -88,17 +78,10 @@ func AttentionFigures(rdir string, e data.Entry, imageRoot string, concepts []in
 	return plots.AttentionFigures(rdir, e, imageRoot, concepts, outDir)
 }
 
-// StudentOptions are the distillation options of the notebooks' student:
-// distilled from teacher into run, with the settings' preset, epochs and
-// seed, reference KD weights unless set overrides them.
-func StudentOptions(s Settings, teacher, rdir, set string) distill.Options {
-	return distill.Options{Teacher: teacher, Preset: s.PresetName(), Set: train.JoinSets(s.SetString(), set),
-		Out: rdir, Progress: Out, Quiet: true}
-}
-
 // TrainStudent distills the notebooks' student (s.Run("student")) from the
-// teacher (TeacherRun), with a live progress bar and curves (the KD
-// components among the losses).
+// teacher (TeacherRun) with demo.TrainStudent: the settings' preset, epochs
+// and seed, reference KD weights unless set overrides them, with a live
+// progress bar and curves (the KD components among the losses).
 func TrainStudent(s Settings, set string) (rdir string, sum *run.Summary, err error) {
 	teacher, err := TeacherRun(s)
 	if err != nil {
@@ -107,21 +90,26 @@ func TrainStudent(s Settings, set string) (rdir string, sum *run.Summary, err er
 	if rdir, err = s.Run("student"); err != nil {
 		return "", nil, err
 	}
-	opts := StudentOptions(s, teacher, rdir, set)
 	live := NewLive("student", rdir)
-	opts.Observe = live.Observe
-	sum, err = distill.Distill(opts)
+	t := s.studentTraining(teacher, rdir, set)
+	t.Observe = live.Observe
+	sum, err = demo.TrainStudent(t)
 	live.Done(err)
 	return rdir, sum, err
+}
+
+// studentTraining is the notebooks' student: distilled from teacher into
+// rdir with the settings' preset, epochs and seed, then set.
+func (s Settings) studentTraining(teacher, rdir, set string) demo.Training {
+	return demo.Training{Teacher: teacher, Out: rdir, Preset: s.PresetName(), Set: demo.NotebookSet(s.epochs(), s.Seed, set), Progress: Out}
 }
 
 // EvaluateTest evaluates a run on the test split (beam 3; greedy in smoke
 // mode), writing RUN/eval_test, unless that evaluation already exists and
 // is newer than the run's best checkpoint; it returns the metrics.
 func EvaluateTest(rdir string) (map[string]float64, error) {
-	metrics := filepath.Join(rdir, "eval_test", run.MetricsFile)
-	if st, err := os.Stat(metrics); err == nil {
-		if ck, err := os.Stat(filepath.Join(rdir, run.BestDir)); err == nil && st.ModTime().After(ck.ModTime()) {
+	if st, err := os.Stat(run.Dir(rdir).Metrics("test")); err == nil {
+		if ck, err := os.Stat(run.Dir(rdir).Best()); err == nil && st.ModTime().After(ck.ModTime()) {
 			c, err := ablate.EvalCell(rdir, "test", "")
 			return c.Metrics, err
 		}

@@ -1,30 +1,31 @@
 package notebook
 
-import (
-	"testing"
-)
+import "testing"
 
-func TestTeacherAndStudentOptions(t *testing.T) {
-	t.Setenv(SmokeEnv, "1")
-	o := TeacherOptions(Settings{}, "data", "run")
-	if o.Preset != "tiny" || o.Set != "epochs=1" || o.Dataset != "toycxr" || o.DataDir != "data" || o.Out != "run" {
-		t.Errorf("smoke teacher options %+v", o)
-	}
-	s := StudentOptions(Settings{}, "teacher", "student", "kd_adaptive=true")
-	if s.Set != "epochs=1;kd_adaptive=true" || s.Teacher != "teacher" || s.Preset != "tiny" {
-		t.Errorf("smoke student options %+v", s)
-	}
-	t.Setenv(SmokeEnv, "")
-	if o := TeacherOptions(Settings{}, "d", "r"); o.Preset != "cpu" || o.Set != "" {
-		t.Errorf("full teacher options %+v", o)
-	}
-	if s := StudentOptions(Settings{}, "t", "s", ""); s.Set != "" || s.Preset != "cpu" {
-		t.Errorf("full student options %+v", s)
-	}
-	if o := TeacherOptions(Settings{Preset: "tiny", Epochs: 2, Seed: 5}, "d", "r"); o.Preset != "tiny" || o.Set != "epochs=2;seed=5" {
-		t.Errorf("teacher options from settings %+v", o)
-	}
-	if s := StudentOptions(Settings{Epochs: 2}, "t", "s", "kd_adaptive=false"); s.Set != "epochs=2;kd_adaptive=false" {
-		t.Errorf("student options from settings %+v", s)
+func TestTeacherAndStudentTraining(t *testing.T) {
+	for _, c := range []struct {
+		name                   string
+		smoke                  string
+		s                      Settings
+		set                    string
+		preset                 string
+		teacherSet, studentSet string
+	}{
+		{"smoke", "1", Settings{}, "kd_adaptive=true", "tiny", "epochs=1", "epochs=1;kd_adaptive=true"},
+		{"full", "", Settings{}, "", "cpu", "", ""},
+		{"from settings", "", Settings{Preset: "tiny", Epochs: 2, Seed: 5}, "", "tiny", "epochs=2;seed=5", "epochs=2;seed=5"},
+		{"student override", "", Settings{Epochs: 2}, "kd_adaptive=false", "cpu", "epochs=2", "epochs=2;kd_adaptive=false"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(SmokeEnv, c.smoke)
+			o := c.s.teacherTraining("data", "run")
+			if o.Preset != c.preset || o.Set != c.teacherSet || o.DataDir != "data" || o.Out != "run" || o.Progress != Out {
+				t.Errorf("teacher %+v, want preset %s, set %q", o, c.preset, c.teacherSet)
+			}
+			st := c.s.studentTraining("teacher", "student", c.set)
+			if st.Preset != c.preset || st.Set != c.studentSet || st.Teacher != "teacher" || st.Out != "student" || st.DataDir != "" {
+				t.Errorf("student %+v, want preset %s, set %q", st, c.preset, c.studentSet)
+			}
+		})
 	}
 }
