@@ -15,16 +15,13 @@ import (
 	"github.com/pkg/errors"
 )
 
-// PlaneToGray converts a data.Plane (values in [0,1]) to an 8-bit image.
-func PlaneToGray(p *data.Plane) *image.Gray { return p.Gray() }
-
 // LoadImage decodes a PNG or JPEG X-ray to grayscale (errors name the file).
 func LoadImage(path string) (*image.Gray, error) {
 	p, err := data.DecodeImage(path)
 	if err != nil {
 		return nil, err
 	}
-	return PlaneToGray(p), nil
+	return p.Gray(), nil
 }
 
 // The notebooks' dataset statistics are package data's (stats.go), their

@@ -1,8 +1,12 @@
 // Package plots draws mrgkit's figures with gonum/plot: line curves, bar
 // charts with error bars, attention overlays and heatmaps, as PNG or SVG.
 //
-// The API takes plain Go data (slices, images), so it depends on no model
-// package; LossCurves reads the JSON-lines training log written by train.
+// The drawing API takes plain Go data (slices, images). The figures of the
+// kit's artefacts build on it: a dataset's (DatasetFigures, from package
+// data's statistics), a run's log (LossCurves), a trained run's knowledge
+// graph and attention (GraphFigures, AttentionFigures, read through package
+// run), results over seeds (CellBars, AblationBars), and the metric table
+// of runs (MetricsTable); `mrg demo` and the notebooks draw with these.
 // Every file is written atomically (temporary file + rename), and the output
 // format is chosen by the path's extension: ".png" or ".svg".
 package plots
