@@ -74,13 +74,10 @@ const (
 	ParamLabelSmoothing = "label_smoothing"
 )
 
-// Special token ids of the decoder's output vocabulary. Word ids from the
-// data vocabulary (1..vocab_size) are used as they are; 0 is padding and EOS
-// (as in R2Gen), and BOS gets its own id after the words.
-const (
-	PadID = 0
-	EOSID = 0
-)
+// EOSID is the decoder's end-of-report token id. Word ids from the data
+// vocabulary (1..vocab_size) are used as they are; 0 is both padding and EOS
+// (as in R2Gen), and BOS gets its own id after the words (BOSID).
+const EOSID = 0
 
 // BOSID returns the BOS token id for a vocabulary of the given size.
 func BOSID(vocabSize int) int { return vocabSize + 1 }
