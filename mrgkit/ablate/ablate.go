@@ -286,14 +286,9 @@ func (r *Results) RunTests(resamples int, seed uint64) error {
 
 // readReports reads RUN/eval_test/reports.json by study id.
 func readReports(rdir string) (map[string]eval.Study, error) {
-	path := run.Dir(rdir).Reports("test")
-	b, err := os.ReadFile(path)
+	studies, err := run.ReadReports(run.Dir(rdir).Reports("test"))
 	if err != nil {
 		return nil, err
-	}
-	var studies []eval.Study
-	if err := json.Unmarshal(b, &studies); err != nil {
-		return nil, errors.Wrapf(err, "%s", path)
 	}
 	m := make(map[string]eval.Study, len(studies))
 	for _, s := range studies {

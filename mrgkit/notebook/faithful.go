@@ -1,7 +1,6 @@
 package notebook
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,7 +42,7 @@ func ShowOmissions(res *eval.Result, n int) {
 // missing file is a MissingError saying how to make it.
 func EvalResult(rdir, split, prompts string) (*eval.Result, error) {
 	path := filepath.Join(run.Dir(rdir).Eval(split, prompts), run.ReportsFile)
-	b, err := os.ReadFile(path)
+	studies, err := run.ReadReports(path)
 	if os.IsNotExist(err) {
 		return nil, &MissingError{What: "evaluation", Path: path,
 			Fix: fmt.Sprintf("evaluate the run first (`mrg eval -run %s -split %s`, or the evaluation cell above)", rdir, split)}
@@ -51,9 +50,5 @@ func EvalResult(rdir, split, prompts string) (*eval.Result, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, "notebook: reading the evaluation")
 	}
-	res := &eval.Result{Split: split, Prompts: prompts}
-	if err := json.Unmarshal(b, &res.Studies); err != nil {
-		return nil, errors.Errorf("notebook: %s: not a list of studies: %v", path, err)
-	}
-	return res, nil
+	return &eval.Result{Split: split, Prompts: prompts, Studies: studies}, nil
 }

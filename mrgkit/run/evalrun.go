@@ -1,6 +1,7 @@
 package run
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -36,6 +37,22 @@ const (
 	ReportsFile = "reports.json"
 	MetricsFile = "metrics.json"
 )
+
+// ReadReports reads the per-study results an evaluation saved (a
+// ReportsFile, e.g. Dir.Reports). A file that cannot be read gives the
+// os error (os.IsNotExist tells a missing one); one that is not a list of
+// studies is an error naming it.
+func ReadReports(path string) ([]eval.Study, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var studies []eval.Study
+	if err := json.Unmarshal(b, &studies); err != nil {
+		return nil, errors.Errorf("%s: want the reports.json of `mrg eval` (a list of studies): %v", path, err)
+	}
+	return studies, nil
+}
 
 // Evaluate generates and scores a split with a run's best checkpoint and
 // writes RUN/eval_<split>/{reports,metrics}.json atomically.

@@ -255,13 +255,9 @@ func readRunReports(arg, split string) (string, []eval.Study, error) {
 			}
 		}
 	}
-	b, err := os.ReadFile(path)
+	studies, err := run.ReadReports(path)
 	if err != nil {
 		return "", nil, err
-	}
-	var studies []eval.Study
-	if err := json.Unmarshal(b, &studies); err != nil {
-		return "", nil, fmt.Errorf("%s: want the reports.json of `mrg eval` (a list of studies): %v", path, err)
 	}
 	if len(studies) == 0 {
 		return "", nil, fmt.Errorf("%s: no studies", path)
