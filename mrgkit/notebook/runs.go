@@ -35,12 +35,6 @@ func RunDir(name string) (string, error) {
 	return filepath.Join(base, name), nil
 }
 
-// Exists reports whether path exists.
-func Exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
 // MetricsTable is plots.MetricsTable: named metric sets as a markdown
 // table, one row per metric and one column per set.
 func MetricsTable(columns []string, sets map[string]map[string]float64) string {
