@@ -38,6 +38,18 @@ const (
 // then a cosine decay to ParamMinLR at ParamTotalSteps, computed in the graph
 // from the global step so that a resumed run continues the same schedule.
 // It implements GoMLX's optimizer.Interface.
+//
+// Why not GoMLX's optimizer.Adam().WeightDecay(wd) (v0.28.16, read in
+// ml/train/optimizer/adam.go): its applyAdamGraph decays every trainable
+// variable, with no way to exclude biases, norms and position tables (a
+// wrapper around UpdateGraphWithGradients can clip the gradients but not
+// exclude variables from the decay), and its only clipping,
+// ParamClipStepByValue, clips the update step, not the gradient as R2Gen's
+// clip_grad_value_ does. Swapping it in would also rename every run's moment
+// variables (AdamOptimizer/..._1st_moment against adamw/..._m1) and change
+// the demo's numbers. The update below is GoMLX's Adam formula (same debias
+// terms and epsilon placement) with those two differences;
+// TestAdamWMatchesTextbook checks it against AdamW written out in float64.
 type AdamW struct{}
 
 var _ optimizer.Interface = AdamW{}
@@ -75,10 +87,13 @@ func LearningRate(step, warmup, total int, lr, minLR float64) float64 {
 	return minLR + 0.5*(lr-minLR)*(1+math.Cos(math.Pi*p))
 }
 
-// scheduleGraph is the schedule in the graph. GoMLX's cosineschedule is not
-// used yet: swapping it in must first be shown to give the same
-// learning-rate values step for step (the bit-identical resume test and
-// the demo's numbers guard that), which has not been measured.
+// scheduleGraph is the schedule in the graph. GoMLX's cosineschedule
+// (v0.28.16) computes another schedule, so it cannot serve without changing
+// every run: its warm-up ramps from min_lr (not from 0) and counts steps
+// from 0 (the counter's value before its increment; here the global step
+// after it, from 1); past the period the cycle wraps back to the peak
+// (fractional part) where this one holds min_lr; and its NumCycles form
+// reads the last step from GoMLX's train.Loop, which the kit's loop is not.
 func scheduleGraph(step *Node, warmup, total int, lr, minLR float64) *Node {
 	g := step.Graph()
 	s := ConvertDType(step, dtypes.Float32)
