@@ -39,6 +39,10 @@ const (
 	AblationSeedsEnv  = "MRGKIT_ABLATION_SEEDS"
 	AblationEpochsEnv = "MRGKIT_ABLATION_EPOCHS"
 	AblationPresetEnv = "MRGKIT_ABLATION_PRESET"
+	// AblationSetEnv holds extra -set keys of the ablation grid ("k=v;..."),
+	// appended after the epochs: make notebooks-outputs gives those of the
+	// finished grid it shows (ABLATION_SET).
+	AblationSetEnv = "MRGKIT_ABLATION_SET"
 )
 
 // MissingError is a missing data or run directory: what it is, where, and
@@ -136,6 +140,12 @@ func (s Settings) Ablation() (seeds int, set string) {
 	}
 	if epochs > 0 {
 		set = demo.NotebookSet(epochs, 0)
+	}
+	if extra := strings.TrimSpace(os.Getenv(AblationSetEnv)); extra != "" {
+		if set != "" {
+			set += ";"
+		}
+		set += extra
 	}
 	return seeds, set
 }

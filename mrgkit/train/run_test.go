@@ -69,6 +69,13 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 			if n := bytes.Count(recs, []byte(`"kind":"epoch"`)); n != 2 {
 				t.Errorf("log has %d epoch lines, want 2", n)
 			}
+			// Training a finished run again trains nothing and says so (no
+			// "0.000 s/step" of an empty timing).
+			log.Reset()
+			again, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: rdir, Progress: &log, Backend: be, Quiet: true})
+			if err != nil || again.Steps != 8 || !strings.Contains(log.String(), "had finished its 2 epochs") || strings.Contains(log.String(), "s/step") {
+				t.Errorf("rerun of a finished run: steps %v, err %v, output:\n%s", again, err, log.String())
+			}
 			res, err := run.Evaluate(rdir, run.EvalOptions{Split: "test", Decode: mrgmodel.DefaultDecodeOptions(), Backend: be})
 			if err != nil {
 				t.Fatal(err)

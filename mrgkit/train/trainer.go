@@ -285,7 +285,11 @@ func (t *trainer) loop() (*run.Summary, error) {
 	}
 	sum.Seconds = time.Since(start).Seconds()
 	sum.SecPerStep = median(t.stepTimes)
-	fmt.Fprintf(t.opts.Progress, "done: best epoch %d (%s %.4f), %.3f s/step, %.0fs\n", sum.BestEpoch, t.selectMetric, sum.BestScore, sum.SecPerStep, sum.Seconds)
+	if len(t.stepTimes) == 0 { // resumed after its last epoch: nothing was timed
+		fmt.Fprintf(t.opts.Progress, "done: %s had finished its %d epochs; best epoch %d (%s %.4f)\n", t.opts.Out, t.epochs, sum.BestEpoch, t.selectMetric, sum.BestScore)
+	} else {
+		fmt.Fprintf(t.opts.Progress, "done: best epoch %d (%s %.4f), %.3f s/step, %.0fs\n", sum.BestEpoch, t.selectMetric, sum.BestScore, sum.SecPerStep, sum.Seconds)
+	}
 	return sum, nil
 }
 
