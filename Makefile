@@ -39,6 +39,7 @@ wordnet:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./mrgkit/...
+	$(GO) test -run '^$$' -bench TrainStep -benchtime 3x ./bench/gomlxbench/
 
 vet:
 	$(GO) vet ./...

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
-	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
 // TestCPUPresetMatchesTorch checks that bench/torch_cpu_preset.py is the same
@@ -28,7 +27,7 @@ func TestCPUPresetMatchesTorch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer be.Finalize()
-	step, store, err := train.PresetStep(be, "cpu", "", 2, PresetVocab)
+	step, store, err := PresetStep(be, "cpu", "", 2, PresetVocab)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,12 +26,13 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/pkg/errors"
 
+	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
-	"github.com/mrgkit/mrgkit/mrgkit/data"
 	"github.com/mrgkit/mrgkit/mrgkit/distill"
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	"github.com/mrgkit/mrgkit/mrgkit/metrics"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
@@ -103,13 +104,8 @@ type Options struct {
 	Backend   compute.Backend
 }
 
-// Cell is one (config, seed) result.
-type Cell struct {
-	Config  string             `json:"config"`
-	Seed    int                `json:"seed"`
-	Run     string             `json:"run"`
-	Metrics map[string]float64 `json:"metrics"`
-}
+// Cell is one (config, seed) result, as results.json records it.
+type Cell = run.Cell
 
 // Results is results.json.
 type Results struct {
@@ -202,8 +198,8 @@ func Run(opts Options) (*Results, error) {
 	}
 	for seed := 1; seed <= opts.Seeds; seed++ {
 		for _, c := range rows {
-			run := filepath.Join(opts.Out, dirName(c.Name), fmt.Sprintf("seed%d", seed))
-			cell, err := runCell(opts, c, seed, run, teacherSet)
+			rdir := filepath.Join(opts.Out, dirName(c.Name), fmt.Sprintf("seed%d", seed))
+			cell, err := runCell(opts, c, seed, rdir, teacherSet)
 			if err != nil {
 				return nil, errors.Wrapf(err, "ablation cell %q seed %d", c.Name, seed)
 			}
@@ -289,15 +285,10 @@ func (r *Results) RunTests(resamples int, seed uint64) error {
 }
 
 // readReports reads RUN/eval_test/reports.json by study id.
-func readReports(run string) (map[string]eval.Study, error) {
-	path := filepath.Join(run, "eval_test", train.ReportsFile)
-	b, err := os.ReadFile(path)
+func readReports(rdir string) (map[string]eval.Study, error) {
+	studies, err := run.ReadReports(run.Dir(rdir).Reports("test"))
 	if err != nil {
 		return nil, err
-	}
-	var studies []eval.Study
-	if err := json.Unmarshal(b, &studies); err != nil {
-		return nil, errors.Wrapf(err, "%s", path)
 	}
 	m := make(map[string]eval.Study, len(studies))
 	for _, s := range studies {
@@ -306,56 +297,56 @@ func readReports(run string) (map[string]eval.Study, error) {
 	return m, nil
 }
 
-func runCell(opts Options, c Config, seed int, run, teacherSet string) (*Cell, error) {
+func runCell(opts Options, c Config, seed int, rdir, teacherSet string) (*Cell, error) {
 	trainSeed := TeacherSeedBase + seed
 	if c.Student {
 		trainSeed = StudentSeedBase + seed
 	}
 	seedSet := fmt.Sprintf("seed=%d", trainSeed)
-	metricsPath := filepath.Join(run, "eval_test", train.MetricsFile)
+	metricsPath := run.Dir(rdir).Metrics("test")
 	if m, err := readMetrics(metricsPath); err == nil {
-		if got, err := runSeed(run); err != nil {
+		if got, err := runSeed(rdir); err != nil {
 			return nil, err
 		} else if got != trainSeed {
-			return nil, errors.Errorf("%s was trained with seed=%d, this grid wants seed=%d (made by an older mrg ablate, whose students shared their teacher's seed?): remove the directory to retrain it", run, got, trainSeed)
+			return nil, errors.Errorf("%s was trained with seed=%d, this grid wants seed=%d (made by an older mrg ablate, whose students shared their teacher's seed?): remove the directory to retrain it", rdir, got, trainSeed)
 		}
-		fmt.Fprintf(opts.Progress, "ablation: %s seed %d already done (%s)\n", c.Name, seed, run)
-		return &Cell{Config: c.Name, Seed: seed, Run: run, Metrics: m}, nil
+		fmt.Fprintf(opts.Progress, "ablation: %s seed %d already done (%s)\n", c.Name, seed, rdir)
+		return &Cell{Config: c.Name, Seed: seed, Run: rdir, Metrics: m}, nil
 	}
-	fmt.Fprintf(opts.Progress, "ablation: %s seed %d → %s (seed=%d)\n", c.Name, seed, run, trainSeed)
+	fmt.Fprintf(opts.Progress, "ablation: %s seed %d → %s (seed=%d)\n", c.Name, seed, rdir, trainSeed)
 	if c.Student {
 		teacher := filepath.Join(opts.Out, dirName(TeacherConfig), fmt.Sprintf("seed%d", seed))
-		if _, err := readMetrics(filepath.Join(teacher, "eval_test", train.MetricsFile)); err != nil {
+		if _, err := readMetrics(run.Dir(teacher).Metrics("test")); err != nil {
 			tc := Config{Name: TeacherConfig, Set: teacherSet}
 			if _, err := runCell(opts, tc, seed, teacher, teacherSet); err != nil {
 				return nil, err
 			}
 		}
 		if _, err := distill.Distill(distill.Options{Teacher: teacher, DataDir: opts.DataDir, Dataset: opts.Dataset, ImageRoot: opts.ImageRoot,
-			Preset: opts.Preset, Set: train.JoinSets(opts.Set, c.Set, teacherSet, seedSet), Out: run, Progress: opts.Progress, Backend: opts.Backend}); err != nil {
+			Preset: opts.Preset, Set: train.JoinSets(opts.Set, c.Set, teacherSet, seedSet), Out: rdir, Progress: opts.Progress, Backend: opts.Backend}); err != nil {
 			return nil, err
 		}
 	} else {
 		if _, err := train.Train(train.Options{DataDir: opts.DataDir, Dataset: opts.Dataset, ImageRoot: opts.ImageRoot, Preset: opts.Preset,
-			Set: train.JoinSets(opts.Set, c.Set, seedSet), Out: run, Progress: opts.Progress, Backend: opts.Backend}); err != nil {
+			Set: train.JoinSets(opts.Set, c.Set, seedSet), Out: rdir, Progress: opts.Progress, Backend: opts.Backend}); err != nil {
 			return nil, err
 		}
 	}
-	r, err := train.EvaluateRun(run, train.EvalOptions{Split: "test", Decode: opts.Decode, Backend: opts.Backend, Progress: opts.Progress})
+	r, err := run.Evaluate(rdir, run.EvalOptions{Split: "test", Decode: opts.Decode, Backend: opts.Backend, Progress: opts.Progress})
 	if err != nil {
 		return nil, err
 	}
-	return &Cell{Config: c.Name, Seed: seed, Run: run, Metrics: r.Flat}, nil
+	return &Cell{Config: c.Name, Seed: seed, Run: rdir, Metrics: r.Flat}, nil
 }
 
 // runSeed is the last seed=N of a run's recorded settings (run.json).
-func runSeed(run string) (int, error) {
-	path := filepath.Join(run, train.RunInfoFile)
+func runSeed(rdir string) (int, error) {
+	path := run.Dir(rdir).RunJSON()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, err
 	}
-	var info train.RunInfo
+	var info run.Info
 	if err := json.Unmarshal(b, &info); err != nil {
 		return 0, errors.Wrapf(err, "%s", path)
 	}
@@ -374,16 +365,21 @@ func runSeed(run string) (int, error) {
 	return seed, nil
 }
 
+// readMetrics reads the metrics of an evaluation's metrics.json (the
+// file's "metrics"); one without any is an error naming it.
 func readMetrics(path string) (map[string]float64, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, errors.Wrap(err, "reading evaluation metrics")
 	}
 	var m struct {
 		Metrics map[string]float64 `json:"metrics"`
 	}
-	if err := json.Unmarshal(b, &m); err != nil || len(m.Metrics) == 0 {
-		return nil, errors.Errorf("%s is not a finished evaluation", path)
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, errors.Wrapf(err, "%s", path)
+	}
+	if len(m.Metrics) == 0 {
+		return nil, errors.Errorf("%s has no metrics", path)
 	}
 	return m.Metrics, nil
 }
@@ -544,8 +540,8 @@ func (r *Results) Write(dir string) error {
 	if err != nil {
 		return err
 	}
-	for name, content := range map[string][]byte{"results.json": js, "table.md": []byte(r.Markdown()), "table.csv": []byte(r.CSV())} {
-		if err := data.WriteFileAtomic(filepath.Join(dir, name), content); err != nil {
+	for name, content := range map[string][]byte{run.ResultsFile: js, "table.md": []byte(r.Markdown()), "table.csv": []byte(r.CSV())} {
+		if err := atomicfile.WriteFile(filepath.Join(dir, name), content); err != nil {
 			return errors.Wrapf(err, "writing %s", name)
 		}
 	}

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
+	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 )
 
 // Splits are the three split names of an R2Gen annotation, in file order.
@@ -277,6 +279,13 @@ func parseEntry(item json.RawMessage, split string) (e Entry, msg string) {
 	return e, ""
 }
 
+// AnnotationFile is the annotation of a dataset directory (R2Gen's
+// annotation.json: the train, val and test splits).
+const AnnotationFile = "annotation.json"
+
+// AnnotationPath is the annotation file of a dataset directory.
+func AnnotationPath(dir string) string { return filepath.Join(dir, AnnotationFile) }
+
 // Save writes the annotation as R2Gen JSON, atomically (temporary file + rename).
 func (a *Annotation) Save(path string) error {
 	m := map[string][]Entry{"train": nonNil(a.Train), "val": nonNil(a.Val), "test": nonNil(a.Test)}
@@ -284,7 +293,7 @@ func (a *Annotation) Save(path string) error {
 	if err != nil {
 		return errors.Wrap(err, "encoding annotation")
 	}
-	return WriteFileAtomic(path, append(b, '\n'))
+	return atomicfile.WriteFile(path, append(b, '\n'))
 }
 
 func nonNil(e []Entry) []Entry {
@@ -292,36 +301,6 @@ func nonNil(e []Entry) []Entry {
 		return []Entry{}
 	}
 	return e
-}
-
-// WriteFileAtomic writes data to a temporary file in path's directory and renames it over path.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return errors.Wrapf(err, "writing %s", path)
-	}
-	tmp := f.Name()
-	// CreateTemp makes 0600; the file is as readable as one os.WriteFile makes.
-	werr := f.Chmod(0o644)
-	if werr == nil {
-		_, werr = f.Write(data)
-	}
-	if werr == nil {
-		werr = f.Sync()
-	}
-	cerr := f.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
-	}
-	if werr != nil {
-		_ = os.Remove(tmp)
-		return errors.Wrapf(werr, "writing %s", path)
-	}
-	return nil
 }
 
 func jsonError(name string, b []byte, err error) error {

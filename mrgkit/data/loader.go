@@ -10,8 +10,9 @@ import (
 	"sync/atomic"
 
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 )
 
 // Batch is one batch of studies as GoMLX tensors.
@@ -157,9 +158,6 @@ func (l *Loader) Len() int {
 	}
 	return (n + b - 1) / b
 }
-
-// NumExamples is the number of entries.
-func (l *Loader) NumExamples() int { return len(l.entries) }
 
 // Config returns the configuration with defaults applied.
 func (l *Loader) Config() LoaderConfig { return l.cfg }

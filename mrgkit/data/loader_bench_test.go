@@ -18,7 +18,7 @@ func benchmarkLoader(b *testing.B, size int) {
 	if err := toycxr.Generate(dir, cfg, nil); err != nil {
 		b.Fatal(err)
 	}
-	ann, err := data.LoadAnnotation(filepath.Join(dir, "annotation.json"))
+	ann, err := data.LoadAnnotation(data.AnnotationPath(dir))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
+
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 )
 
@@ -269,7 +270,7 @@ func TestLoaderErrors(t *testing.T) {
 // TestLoaderRealStudies loads the two real IU X-Ray studies with images.
 func TestLoaderRealStudies(t *testing.T) {
 	root := sharedIU(t)
-	ann, err := LoadAnnotation(filepath.Join(root, "annotation.json"))
+	ann, err := LoadAnnotation(AnnotationPath(root))
 	if err != nil {
 		t.Fatal(err)
 	}

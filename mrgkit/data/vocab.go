@@ -7,6 +7,7 @@ import (
 
 	"github.com/pkg/errors"
 
+	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 )
 
@@ -142,7 +143,7 @@ func (v *Vocab) Save(path string) error {
 	if err != nil {
 		return errors.Wrap(err, "encoding vocabulary")
 	}
-	return WriteFileAtomic(path, append(b, '\n'))
+	return atomicfile.WriteFile(path, append(b, '\n'))
 }
 
 // LoadVocab reads a vocabulary written by Save.

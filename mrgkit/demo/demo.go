@@ -14,6 +14,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/pkg/errors"
 
+	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/data"
@@ -21,6 +22,7 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/plots"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 	"github.com/mrgkit/mrgkit/mrgkit/toycxr"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
@@ -103,7 +105,7 @@ func Run(opts Options) (*Summary, error) {
 
 	// 1. Data.
 	t0 := time.Now()
-	if _, err := os.Stat(filepath.Join(opts.DataDir, "annotation.json")); err != nil {
+	if _, err := os.Stat(data.AnnotationPath(opts.DataDir)); err != nil {
 		fmt.Fprintf(p, "[1/5] generating the synthetic dataset in %s\n", opts.DataDir)
 		if err := toycxr.Generate(opts.DataDir, dcfg, p); err != nil {
 			return nil, err
@@ -144,7 +146,7 @@ func Run(opts Options) (*Summary, error) {
 			if prompts == eval.PromptsTruth && !r.oracle {
 				continue
 			}
-			res, err := train.EvaluateRun(r.dir, train.EvalOptions{Split: "test", Decode: decode, Backend: be, Progress: p, Prompts: prompts})
+			res, err := run.Evaluate(r.dir, run.EvalOptions{Split: "test", Decode: decode, Backend: be, Progress: p, Prompts: prompts})
 			if err != nil {
 				return nil, errors.Wrapf(err, "evaluating %s", r.name)
 			}
@@ -177,7 +179,7 @@ func Run(opts Options) (*Summary, error) {
 	sum.Seconds["figures"] = time.Since(t0).Seconds()
 	sum.Seconds["total"] = time.Since(start).Seconds()
 
-	if err := train.WriteJSONAtomic(filepath.Join(opts.Out, "summary.json"), sum); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(opts.Out, "summary.json"), sum); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(p, "done in %s\n", time.Since(start).Round(time.Second))
@@ -185,7 +187,7 @@ func Run(opts Options) (*Summary, error) {
 }
 
 func baselines(dataDir string) ([]eval.Baseline, error) {
-	ann, err := data.LoadAnnotation(filepath.Join(dataDir, "annotation.json"))
+	ann, err := data.LoadAnnotation(data.AnnotationPath(dataDir))
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +231,7 @@ func (s *Summary) Table() string {
 func figures(opts Options, teacher, student string, rows []Row, be compute.Backend) ([]string, error) {
 	var out []string
 	for _, r := range []struct{ name, dir string }{{"teacher", teacher}, {"student", student}} {
-		f, err := plots.LossCurves(filepath.Join(r.dir, train.LogFile), filepath.Join(opts.Figures, r.name))
+		f, err := plots.LossCurves(run.Dir(r.dir).Log(), filepath.Join(opts.Figures, r.name))
 		if err != nil {
 			return nil, errors.Wrapf(err, "%s curves", r.name)
 		}
@@ -250,20 +252,9 @@ func figures(opts Options, teacher, student string, rows []Row, be compute.Backe
 	}
 	out = append(out, f...)
 	// Knowledge-graph adjacency.
-	adj := mrgmodel.Adjacency()
-	m := make([][]float64, len(adj))
-	names := make([]string, len(adj))
-	for i := range adj {
-		m[i] = make([]float64, len(adj))
-		for j, on := range adj[i] {
-			if on {
-				m[i][j] = 1
-			}
-		}
-		names[i] = mrgmodel.Concepts[i].Name
-	}
+	names := plots.ConceptNames()
 	f, err = plots.Both(filepath.Join(opts.Figures, "graph_adjacency"), func(path string) error {
-		return plots.Heatmap(path, "Knowledge-graph adjacency", m, names, names)
+		return plots.Heatmap(path, "Knowledge-graph adjacency", plots.BoolMatrix(mrgmodel.Adjacency()), names, names)
 	})
 	if err != nil {
 		return nil, err
@@ -280,8 +271,8 @@ func figures(opts Options, teacher, student string, rows []Row, be compute.Backe
 // attentionFigure overlays the teacher's patch→"cardiomegaly" attention on
 // the frontal image of the first test study whose labels say cardiomegaly
 // (else the first test study).
-func attentionFigure(opts Options, run string, be compute.Backend) ([]string, error) {
-	ann, err := data.LoadAnnotation(filepath.Join(opts.DataDir, "annotation.json"))
+func attentionFigure(opts Options, rdir string, be compute.Backend) ([]string, error) {
+	ann, err := data.LoadAnnotation(data.AnnotationPath(opts.DataDir))
 	if err != nil {
 		return nil, err
 	}
@@ -299,40 +290,25 @@ func attentionFigure(opts Options, run string, be compute.Backend) ([]string, er
 	for _, p := range pick.ImagePaths {
 		imgs = append(imgs, filepath.Join(opts.DataDir, "images", p))
 	}
-	store, _, _, err := train.LoadRun(run)
+	m, err := run.LoadModel(rdir)
 	if err != nil {
 		return nil, err
 	}
-	c := mrgmodel.ReadConfig(store)
+	c := m.Config
 	if !c.FusionAttn() {
 		return nil, nil
 	}
 	if len(imgs) > c.Views {
 		imgs = imgs[:c.Views]
 	}
-	res, err := train.GenerateStudy(run, imgs, mrgmodel.DecodeOptions{Beam: 1, RepetitionPenalty: 1}, be, nil)
+	res, err := m.GenerateStudy(imgs, mrgmodel.DecodeOptions{Beam: 1, RepetitionPenalty: 1}, be, nil)
 	if err != nil {
 		return nil, err
 	}
-	grid := mrgmodel.GridSize(c)
-	k := mrgmodel.NumConcepts
-	node := 0
-	for i, cc := range mrgmodel.Concepts {
-		if cc.Name == "cardiomegaly" {
-			node = i
-		}
-	}
-	w := make([]float32, grid*grid) // frontal view's patches come first
-	for i := range w {
-		w[i] = res.Attention[i*k+node]
-	}
-	plane, err := data.DecodeImage(imgs[0])
+	node, err := plots.ConceptIndices("cardiomegaly")
 	if err != nil {
 		return nil, err
 	}
-	img := plane.Gray()
 	title := fmt.Sprintf("%s: patch attention to \"cardiomegaly\"", pick.ID)
-	return plots.Both(filepath.Join(opts.Figures, "attention_cardiomegaly"), func(path string) error {
-		return plots.AttentionOverlay(path, img, w, grid, grid, title)
-	})
+	return plots.AttentionFigure(filepath.Join(opts.Figures, "attention_cardiomegaly"), res, c, node[0], title)
 }

@@ -7,7 +7,6 @@ package distill
 import (
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"strings"
 
@@ -18,8 +17,10 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/data"
+	"github.com/mrgkit/mrgkit/mrgkit/hparams"
 	"github.com/mrgkit/mrgkit/mrgkit/internal/usage"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
@@ -34,9 +35,14 @@ const (
 // TeacherScope is where the frozen teacher's variables live in the student's store.
 const TeacherScope = "teacher"
 
-// Defaults are the reference distillation settings.
-func Defaults() map[string]any {
-	return map[string]any{ParamGlobalWeight: 0.01, ParamLocalWeight: 1.0, ParamTemperature: 4.0, ParamAdaptive: false}
+// The distillation hyperparameters (the reference settings).
+func init() {
+	hparams.Register("distill",
+		hparams.Spec{Key: ParamGlobalWeight, Default: 0.01, Range: "[0,)", Doc: "distillation: weight of L_global (logit KD)"},
+		hparams.Spec{Key: ParamLocalWeight, Default: 1.0, Range: "[0,)", Doc: "distillation: weight of L_local (relational KD)"},
+		hparams.Spec{Key: ParamTemperature, Default: 4.0, Range: "(0,)", Doc: "distillation: temperature T of L_global"},
+		hparams.Spec{Key: ParamAdaptive, Default: false, Doc: "distillation: adaptive per-token weights of L_global"},
+	)
 }
 
 // Options configures Distill.
@@ -53,24 +59,24 @@ type Options struct {
 	Backend   compute.Backend
 	MaxSteps  int
 	Quiet     bool
-	Force     bool           // see train.Options.Force
-	Observe   train.Observer // see train.Options.Observe
+	Force     bool         // see train.Options.Force
+	Observe   run.Observer // see train.Options.Observe
 }
 
 // Distill trains the student(s). With Rounds > 1 the rounds are written to
 // OUT/round1 ... OUT/roundR and the last one is the result.
-func Distill(opts Options) (*train.Summary, error) {
+func Distill(opts Options) (*run.Summary, error) {
 	if opts.Rounds < 1 {
 		opts.Rounds = 1
 	}
 	if opts.Rounds > 10 {
 		return nil, errors.Errorf("rounds=%d: at most 10", opts.Rounds)
 	}
-	if opts.Teacher != "" && opts.Out != "" && train.SameRunDir(opts.Teacher, opts.Out) {
+	if opts.Teacher != "" && opts.Out != "" && run.SameRunDir(opts.Teacher, opts.Out) {
 		return nil, errors.Errorf("-out %s is the teacher's run directory: the student needs a directory of its own", opts.Out)
 	}
 	teacher := opts.Teacher
-	var sum *train.Summary
+	var sum *run.Summary
 	for r := 1; r <= opts.Rounds; r++ {
 		out := opts.Out
 		if opts.Rounds > 1 {
@@ -93,8 +99,8 @@ func Distill(opts Options) (*train.Summary, error) {
 	return sum, nil
 }
 
-func distillOnce(opts Options) (*train.Summary, error) {
-	tStore, vocab, info, err := train.LoadRun(opts.Teacher)
+func distillOnce(opts Options) (*run.Summary, error) {
+	tStore, vocab, info, err := run.Load(opts.Teacher)
 	if err != nil {
 		return nil, errors.Wrap(err, "loading the teacher")
 	}
@@ -105,7 +111,7 @@ func distillOnce(opts Options) (*train.Summary, error) {
 	if opts.DataDir == "" {
 		opts.DataDir, opts.ImageRoot = info.DataDir, info.ImageRoot
 	}
-	if opts.Preset == "" && !train.HasCheckpoint(filepath.Join(opts.Out, train.CkptDir)) {
+	if opts.Preset == "" && !run.HasCheckpoint(run.Dir(opts.Out).Ckpt()) {
 		opts.Preset = info.Preset // a resumed student keeps its own
 	}
 	set := opts.Set
@@ -113,47 +119,54 @@ func distillOnce(opts Options) (*train.Summary, error) {
 	shared := fmt.Sprintf("%s=%d;%s=%d;%s=%d;%s=%d;%s=%d;%s=%d", mrgmodel.ParamImageSize, tc.ImageSize, mrgmodel.ParamImageResize, tc.ImageResize,
 		mrgmodel.ParamImageChannels, tc.Channels, mrgmodel.ParamViews, tc.Views, mrgmodel.ParamMaxLen, tc.MaxLen, mrgmodel.ParamNumLabels, tc.NumLabels)
 	full := train.JoinSets(shared, set)
-	prepare := func(store *model.Store, v *data.Vocab) error {
-		if err := Validate(store); err != nil {
-			return err
-		}
-		sc := mrgmodel.ReadConfig(store)
-		if err := compatible(tc, sc, vocab, v); err != nil {
-			return errors.Wrapf(err, "teacher %s and student are incompatible", opts.Teacher)
-		}
-		return copyTeacher(tStore, store)
-	}
 	return train.Train(train.Options{
 		DataDir: opts.DataDir, Dataset: opts.Dataset, ImageRoot: opts.ImageRoot,
 		Preset: opts.Preset, Set: full, Out: opts.Out, Progress: opts.Progress, Backend: opts.Backend,
-		MaxSteps: opts.MaxSteps, Quiet: opts.Quiet, Force: opts.Force, Vocab: vocab, Teacher: opts.Teacher, Kind: "student",
-		Observe:     opts.Observe,
-		ExtraParams: Defaults(),
-		Prepare:     prepare,
-		StepGraph:   StepGraph(tc, train.AdamW{}),
-		LossNames:   []string{"lm_loss", "cls_loss", "kd_global", "kd_local"},
+		MaxSteps: opts.MaxSteps, Quiet: opts.Quiet, Force: opts.Force, Vocab: vocab, Teacher: opts.Teacher,
+		Recipe:  &Student{dir: opts.Teacher, store: tStore, config: tc, vocab: vocab},
+		Observe: opts.Observe,
 	})
 }
 
-// Validate checks the distillation hyperparameters of a student's store.
-// Its errors are usage errors (the values come from -set).
-func Validate(store *model.Store) error {
-	return usage.Wrap(validate(store))
+// Student is the phase-2 recipe (train.Recipe): the loop of phase 1 with
+// the teacher frozen inside the student's store and the KD losses added.
+type Student struct {
+	dir    string // the teacher's run directory
+	store  *model.Store
+	config mrgmodel.Config
+	vocab  *data.Vocab
 }
 
-func validate(store *model.Store) error {
-	r := store.RootScope()
-	t := model.GetParamOr(r, ParamTemperature, 4.0)
-	if !(t > 0) || math.IsInf(t, 0) {
-		return errors.Errorf("%s=%v: must be > 0 and finite", ParamTemperature, t)
+var _ train.Recipe = (*Student)(nil)
+
+// Kind implements train.Recipe.
+func (*Student) Kind() string { return "student" }
+
+// Params implements train.Recipe: the kd_* keys.
+func (*Student) Params() []string { return []string{"distill"} }
+
+// LossNames implements train.Recipe.
+func (*Student) LossNames() []string { return []string{"lm_loss", "cls_loss", "kd_global", "kd_local"} }
+
+// StepGraph implements train.Recipe.
+func (s *Student) StepGraph() train.StepGraphFn { return StepGraph(s.config, train.AdamW{}) }
+
+// Prepare implements train.Recipe: it checks the student against its
+// teacher and copies the teacher's variables in, frozen.
+func (s *Student) Prepare(store *model.Store, v *data.Vocab) error {
+	if err := Validate(store); err != nil {
+		return err
 	}
-	for _, k := range []string{ParamGlobalWeight, ParamLocalWeight} {
-		if w := model.GetParamOr(r, k, 0.0); !(w >= 0) || math.IsInf(w, 0) {
-			return errors.Errorf("%s=%v: must be >= 0 and finite", k, w)
-		}
+	if err := compatible(s.config, mrgmodel.ReadConfig(store), s.vocab, v); err != nil {
+		return errors.Wrapf(err, "teacher %s and student are incompatible", s.dir)
 	}
-	return nil
+	return copyTeacher(s.store, store)
 }
+
+// Validate checks the hyperparameters of a student's store against their
+// declarations (the distillation keys among them). Its errors are usage
+// errors (the values come from -set).
+func Validate(store *model.Store) error { return usage.Wrap(hparams.Validate(store)) }
 
 // compatible checks what the student must share with its teacher.
 func compatible(t, s mrgmodel.Config, tv, sv *data.Vocab) error {
@@ -223,19 +236,18 @@ func StepGraph(tc mrgmodel.Config, opt optimizer.Interface) train.StepGraphFn {
 		sOut := mrgmodel.Forward(ms, sc, images, tokens, labels)
 		total, lm, cls := mrgmodel.Losses(sc, sOut, tokens, labels)
 
-		temp := model.GetParamOr(root, ParamTemperature, 4.0)
-		adaptive := model.GetParamOr(root, ParamAdaptive, false)
+		temp := hparams.Float(root, ParamTemperature)
+		adaptive := hparams.Bool(root, ParamAdaptive)
 		kdG := GlobalKD(sOut.LMLogits, StopGradient(tOut.LMLogits), tokens, temp, adaptive)
 		var sCls, tCls *Node
 		if sOut.ClsLogits != nil && tOut.ClsLogits != nil {
 			sCls, tCls = sOut.ClsLogits, StopGradient(tOut.ClsLogits)
 		}
 		kdL := LocalKD(sOut.Patches, StopGradient(tOut.Patches), sCls, tCls)
-		total = Add(total, MulScalar(kdG, model.GetParamOr(root, ParamGlobalWeight, 0.01)))
-		total = Add(total, MulScalar(kdL, model.GetParamOr(root, ParamLocalWeight, 1.0)))
+		total = Add(total, MulScalar(kdG, hparams.Float(root, ParamGlobalWeight)))
+		total = Add(total, MulScalar(kdL, hparams.Float(root, ParamLocalWeight)))
 		opt.UpdateGraph(ms, g, total)
-		lr := root.At(optimizer.Scope).GetVariable("learning_rate").NodeValue(g)
-		return []*Node{total, lm, cls, kdG, kdL, lr}
+		return []*Node{total, lm, cls, kdG, kdL, train.LearningRateNode(scope, g)}
 	}
 }
 

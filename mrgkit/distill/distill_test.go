@@ -11,10 +11,11 @@ import (
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
 	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
-func run(t *testing.T, fn func(g *graph.Graph) *graph.Node) float64 {
+func evalScalar(t *testing.T, fn func(g *graph.Graph) *graph.Node) float64 {
 	t.Helper()
 	be, err := backend.New(backend.GoConfig)
 	if err != nil {
@@ -45,7 +46,7 @@ func TestGlobalKDHandComputed(t *testing.T) {
 	}
 	T := 2.0
 	want := T * T * (kl([]float64{1, 0, 0}, []float64{0, 1, 0}, T) + kl([]float64{0, 2, 0}, []float64{0, 2, 1}, T)) / 1
-	got := run(t, func(g *graph.Graph) *graph.Node {
+	got := evalScalar(t, func(g *graph.Graph) *graph.Node {
 		return GlobalKD(graph.Const(g, s), graph.Const(g, tt), graph.Const(g, tokens), T, false)
 	})
 	if math.Abs(got-want) > 1e-5 {
@@ -56,14 +57,14 @@ func TestGlobalKDHandComputed(t *testing.T) {
 	p1 := softmax([]float64{0, 2, 1}, 1)[0]
 	mean := (p0 + p1) / 2
 	wantA := T * T * (p0/mean*kl([]float64{1, 0, 0}, []float64{0, 1, 0}, T) + p1/mean*kl([]float64{0, 2, 0}, []float64{0, 2, 1}, T))
-	gotA := run(t, func(g *graph.Graph) *graph.Node {
+	gotA := evalScalar(t, func(g *graph.Graph) *graph.Node {
 		return GlobalKD(graph.Const(g, s), graph.Const(g, tt), graph.Const(g, tokens), T, true)
 	})
 	if math.Abs(gotA-wantA) > 1e-5 {
 		t.Errorf("adaptive GlobalKD = %.7f, want %.7f", gotA, wantA)
 	}
 	// Identical logits: no loss.
-	zero := run(t, func(g *graph.Graph) *graph.Node {
+	zero := evalScalar(t, func(g *graph.Graph) *graph.Node {
 		return GlobalKD(graph.Const(g, s), graph.Const(g, s), graph.Const(g, tokens), T, false)
 	})
 	if math.Abs(zero) > 1e-6 {
@@ -121,7 +122,7 @@ func TestLocalKDHandComputed(t *testing.T) {
 		}
 		want += math.Sqrt(d)
 	}
-	got := run(t, func(g *graph.Graph) *graph.Node {
+	got := evalScalar(t, func(g *graph.Graph) *graph.Node {
 		return LocalKD(graph.Const(g, fs), graph.Const(g, ft), graph.Const(g, cs), graph.Const(g, ct))
 	})
 	if math.Abs(got-want) > 1e-4 {
@@ -148,7 +149,7 @@ func TestDistillTinyEndToEnd(t *testing.T) {
 	if sum.Steps != 4 {
 		t.Errorf("steps = %d, want 4", sum.Steps)
 	}
-	recs, err := os.ReadFile(filepath.Join(student, "round2", train.LogFile))
+	recs, err := os.ReadFile(filepath.Join(student, "round2", run.LogFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,11 +166,11 @@ func TestDistillTinyEndToEnd(t *testing.T) {
 		t.Errorf("resuming a student of another preset than its teacher's: %v", err)
 	}
 	// -out is the teacher: refused, the teacher's files untouched.
-	before, _ := os.ReadFile(filepath.Join(teacher, train.RunInfoFile))
+	before, _ := os.ReadFile(run.Dir(teacher).RunJSON())
 	if _, err := Distill(Options{Teacher: teacher, Out: teacher + "/.", Backend: be, Quiet: true}); err == nil || !strings.Contains(err.Error(), "is the teacher's run directory") {
 		t.Errorf("distill -out TEACHER: %v", err)
 	}
-	if after, _ := os.ReadFile(filepath.Join(teacher, train.RunInfoFile)); string(after) != string(before) {
+	if after, _ := os.ReadFile(run.Dir(teacher).RunJSON()); string(after) != string(before) {
 		t.Errorf("the teacher's run.json changed:\n%s\n%s", before, after)
 	}
 	for _, tc := range []struct{ set, want string }{

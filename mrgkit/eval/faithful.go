@@ -3,9 +3,11 @@ package eval
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	"github.com/mrgkit/mrgkit/mrgkit/internal/markdown"
 	"github.com/mrgkit/mrgkit/mrgkit/metrics"
 )
 
@@ -178,6 +180,30 @@ func (f Faithfulness) flat(m map[string]float64) {
 // table order.
 var FaithfulnessKeys = []string{"diag_micro_f1", "text_micro_f1", "text_micro_f1_no_nf", "faith_micro_f1", "repeated_sentence_rate", "mean_words"}
 
+// agreementColumn is one column of the faithfulness tables.
+type agreementColumn struct {
+	name string
+	a    *Agreement
+}
+
+// columns are the agreements a result has, in table order: the diagnosis
+// branch and the text against the truth, the text against the prompts.
+func (f Faithfulness) columns() []agreementColumn {
+	var cols []agreementColumn
+	for _, c := range []agreementColumn{{"diagnosis vs truth", f.Diagnosis}, {"text vs truth", f.Text}, {"text vs prompts", f.Prompts}} {
+		if c.a != nil {
+			cols = append(cols, c)
+		}
+	}
+	return cols
+}
+
+// microRows are the two average rows of the faithfulness tables.
+var microRows = []struct {
+	name string
+	get  func(*Agreement) metrics.PRF
+}{{"micro", func(a *Agreement) metrics.PRF { return a.Micro }}, {"micro without No Finding", func(a *Agreement) metrics.PRF { return a.MicroNoFinding }}}
+
 // WriteFaithfulness prints the faithfulness figures of a result as a table:
 // per observation, the diagnosis branch and the text against the truth and
 // the text against the prompts (F1, with precision/recall), then the micro
@@ -185,15 +211,10 @@ var FaithfulnessKeys = []string{"diag_micro_f1", "text_micro_f1", "text_micro_f1
 func WriteFaithfulness(w io.Writer, res *Result) {
 	f := res.Faithfulness
 	fmt.Fprintf(w, "faithfulness (%s split, %d studies, prompts: %s); positive labels, F1 (P/R)\n", res.Split, f.Studies, res.Prompts)
-	cols := []struct {
-		name string
-		a    *Agreement
-	}{{"diagnosis vs truth", f.Diagnosis}, {"text vs truth", f.Text}, {"text vs prompts", f.Prompts}}
+	cols := f.columns()
 	fmt.Fprintf(w, "  %-27s", "observation")
 	for _, c := range cols {
-		if c.a != nil {
-			fmt.Fprintf(w, " %-22s", c.name)
-		}
+		fmt.Fprintf(w, " %-22s", c.name)
 	}
 	fmt.Fprintln(w)
 	cell := func(s LabelScore) string {
@@ -202,32 +223,94 @@ func WriteFaithfulness(w io.Writer, res *Result) {
 	for _, o := range chexpert.Observations {
 		fmt.Fprintf(w, "  %-27s", o)
 		for _, c := range cols {
-			if c.a != nil {
-				fmt.Fprintf(w, " %-22s", cell(c.a.PerLabel[o]))
-			}
+			fmt.Fprintf(w, " %-22s", cell(c.a.PerLabel[o]))
 		}
 		fmt.Fprintln(w)
 	}
-	for _, row := range []struct {
-		name string
-		get  func(*Agreement) metrics.PRF
-	}{{"micro", func(a *Agreement) metrics.PRF { return a.Micro }}, {"micro without No Finding", func(a *Agreement) metrics.PRF { return a.MicroNoFinding }}} {
+	for _, row := range microRows {
 		fmt.Fprintf(w, "  %-27s", row.name)
 		for _, c := range cols {
-			if c.a != nil {
-				p := row.get(c.a)
-				fmt.Fprintf(w, " %-22s", fmt.Sprintf("%.3f (%.2f/%.2f)", p.F1, p.Precision, p.Recall))
-			}
+			p := row.get(c.a)
+			fmt.Fprintf(w, " %-22s", fmt.Sprintf("%.3f (%.2f/%.2f)", p.F1, p.Precision, p.Recall))
 		}
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "  (the last number of a cell: positives predicted; lowest precision of a label predicted > 10 times:")
 	for _, c := range cols {
-		if c.a != nil {
-			fmt.Fprintf(w, " %s %.2f;", c.name, c.a.MinPrecision10)
-		}
+		fmt.Fprintf(w, " %s %.2f;", c.name, c.a.MinPrecision10)
 	}
 	fmt.Fprintln(w, ")")
 	fmt.Fprintf(w, "  reports with a repeated sentence %.1f%% (references %.1f%%); %d distinct reports of %d; mean length %.1f words (references %.1f)\n",
 		100*f.RepeatedSentence, 100*f.RefRepeatedSentence, f.DistinctReports, f.Studies, f.MeanWords, f.MeanRefWords)
+}
+
+// FaithfulnessMarkdown formats a result's faithfulness figures as a
+// Markdown table (WriteFaithfulness's, for a notebook): per observation the
+// F1 (and the number of positives called) of the diagnosis branch against
+// the truth, of the generated text against the truth and of the text
+// against the decoder's prompts, then the micro averages, then repetition
+// and length.
+func FaithfulnessMarkdown(res *Result) string {
+	f := res.Faithfulness
+	cols := f.columns()
+	header := []string{"observation"}
+	for _, c := range cols {
+		header = append(header, c.name+": F1 (called)")
+	}
+	var rows [][]string
+	for _, o := range chexpert.Observations {
+		row := []string{o}
+		for _, c := range cols {
+			s := c.a.PerLabel[o]
+			row = append(row, fmt.Sprintf("%.2f (%d)", s.F1, s.Predicted))
+		}
+		rows = append(rows, row)
+	}
+	for _, m := range microRows {
+		row := []string{"**" + m.name + "**"}
+		for _, c := range cols {
+			p := m.get(c.a)
+			row = append(row, fmt.Sprintf("**%.3f** (P %.2f, R %.2f)", p.F1, p.Precision, p.Recall))
+		}
+		rows = append(rows, row)
+	}
+	return fmt.Sprintf("Faithfulness on the %s split (%d studies, prompts: %s)\n\n", res.Split, f.Studies, res.Prompts) +
+		markdown.Table(header, rows) +
+		fmt.Sprintf("\nReports with a repeated sentence: %.1f%% (references %.1f%%); %d distinct reports; mean length %.1f words (references %.1f).\n",
+			100*f.RepeatedSentence, 100*f.RefRepeatedSentence, f.DistinctReports, f.MeanWords, f.MeanRefWords)
+}
+
+// Omission is a study whose generated report leaves out a finding that
+// the diagnosis branch predicted: the decoder was prompted with it, and
+// the labeler does not find it in the text.
+type Omission struct {
+	Study   *Study
+	Omitted []string // predicted positive, not positive in the text
+}
+
+// Omissions returns up to n (n <= 0: all) studies of res whose report omits
+// a finding the diagnosis branch predicted positive ("No Finding" aside),
+// in split order, the ones that omit more first.
+func Omissions(res *Result, n int) []Omission {
+	var out []Omission
+	for i := range res.Studies {
+		s := &res.Studies[i]
+		var omitted []string
+		for k, o := range chexpert.Observations {
+			if k == chexpert.NoFinding {
+				continue
+			}
+			if s.Predicted[k] == chexpert.Positive && s.GenLabels[k] != chexpert.Positive {
+				omitted = append(omitted, o)
+			}
+		}
+		if len(omitted) > 0 {
+			out = append(out, Omission{Study: s, Omitted: omitted})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i].Omitted) > len(out[j].Omitted) })
+	if n > 0 && len(out) > n {
+		out = out[:n]
+	}
+	return out
 }

@@ -52,193 +52,247 @@ type alignment struct {
 // the product of the lengths) and capped at MeteorMaxCandidates per
 // reference word and module; capped reports whether the cap applied.
 func (m *meteorScorer) align(w1, w2 []string) (a alignment, capped bool) {
-	n1, n2 := len(w1), len(w2)
-	k1, k2 := make([]int32, n1), make([]int32, n2)
-	for i, w := range w1 {
-		k1[i] = javaHash(w)
-	}
-	for i, w := range w2 {
-		k2[i] = javaHash(w)
-	}
-	identical := n1 == n2
-	for i := range k1 {
-		if identical && k1[i] != k2[i] {
-			identical = false
-		}
-	}
-	var all []meteorMatch
-	cand := make([][]int32, n2) // by reference position: indices into all
-	cov1, cov2 := make([]int, n1), make([]int, n2)
-	add := func(mod int, j int, is []int32) {
-		for _, i := range is {
-			all = append(all, meteorMatch{start: j, length: 1, matchStart: int(i), matchLength: 1, module: mod})
-			cand[j] = append(cand[j], int32(len(all)-1))
-		}
-	}
-	diag := func(j int) int32 {
-		if n2 <= 1 {
-			return 0
-		}
-		return int32(int64(j) * int64(n1-1) / int64(n2-1))
-	}
-	window := func(is []int32, j int) []int32 {
-		if len(is) <= MeteorMaxCandidates {
-			return is
-		}
-		capped = true
-		return nearest(is, diag(j), MeteorMaxCandidates)
-	}
-
-	// Exact.
-	exactPos := map[int32][]int32{}
-	for i, k := range k1 {
-		exactPos[k] = append(exactPos[k], int32(i))
-	}
-	refExact := map[int32]int{}
-	for _, k := range k2 {
-		refExact[k]++
-	}
-	for i, k := range k1 {
-		cov1[i] += refExact[k]
-	}
-	for j, k := range k2 {
-		is := exactPos[k]
-		cov2[j] += len(is)
-		add(modExact, j, window(is, j))
-	}
-	if !identical {
-		// Stem: same stem, different word. The hypothesis positions of a
-		// stem are grouped by word (each group ascending).
-		s1, s2 := make([]int32, n1), make([]int32, n2)
-		for i, w := range w1 {
-			s1[i] = javaHash(m.stem(w))
-		}
-		for i, w := range w2 {
-			s2[i] = javaHash(m.stem(w))
-		}
-		type group struct {
-			word int32
-			pos  []int32
-		}
-		groups := map[int32][]group{}
-		for i := range k1 {
-			gs := groups[s1[i]]
-			found := false
-			for g := range gs {
-				if gs[g].word == k1[i] {
-					gs[g].pos = append(gs[g].pos, int32(i))
-					found = true
-					break
-				}
-			}
-			if !found {
-				gs = append(gs, group{word: k1[i], pos: []int32{int32(i)}})
-			}
-			groups[s1[i]] = gs
-		}
-		type pair struct{ s, k int32 }
-		refStem, refPair := map[int32]int{}, map[pair]int{}
-		for j := range k2 {
-			refStem[s2[j]]++
-			refPair[pair{s2[j], k2[j]}]++
-		}
-		for i := range k1 {
-			cov1[i] += refStem[s1[i]] - refPair[pair{s1[i], k1[i]}]
-		}
-		var buf []int32
-		for j := range k2 {
-			buf = buf[:0]
-			total := 0
-			for _, g := range groups[s2[j]] {
-				if g.word == k2[j] {
-					continue
-				}
-				total += len(g.pos)
-				buf = append(buf, window(g.pos, j)...)
-			}
-			if total == 0 {
-				continue
-			}
-			cov2[j] += total
-			slices.Sort(buf)
-			add(modStem, j, window(buf, j))
-		}
-		// Synonym.
+	al := newAligner(w1, w2)
+	al.exact()
+	if !al.identical() {
+		al.stems(m)
 		if m.syn != nil {
-			y1, y2 := make([][]int32, n1), make([][]int32, n2)
-			synPos := map[int32][]int32{}
-			for i, w := range w1 {
-				y1[i] = m.sets(w)
-				for _, id := range y1[i] {
-					synPos[id] = append(synPos[id], int32(i))
-				}
-			}
-			refSynPos := map[int32][]int32{}
-			for j, w := range w2 {
-				y2[j] = m.sets(w)
-				for _, id := range y2[j] {
-					refSynPos[id] = append(refSynPos[id], int32(j))
-				}
-			}
-			// matchesOf lists (ascending, once each) the positions on the
-			// other side sharing a synset with a word of sets ys and a
-			// different hash than k.
-			stamp := make([]int, max(n1, n2))
-			for i := range stamp {
-				stamp[i] = -1
-			}
-			matchesOf := func(self int, ys []int32, k int32, index map[int32][]int32, keys []int32, out []int32) []int32 {
-				out = out[:0]
-				for _, id := range ys {
-					for _, o := range index[id] {
-						if stamp[o] != self && keys[o] != k {
-							stamp[o] = self
-							out = append(out, o)
-						}
-					}
-				}
-				slices.Sort(out)
-				return out
-			}
-			for i := range w1 {
-				buf = matchesOf(i, y1[i], k1[i], refSynPos, k2, buf)
-				cov1[i] += len(buf)
-			}
-			for i := range stamp {
-				stamp[i] = -1
-			}
-			for j := range w2 {
-				buf = matchesOf(j, y2[j], k2[j], synPos, k1, buf)
-				cov2[j] += len(buf)
-				add(modSynonym, j, window(buf, j))
-			}
+			al.synonyms(m)
 		}
 		// Paraphrase: no table available (see Meteor's doc comment).
 	}
+	fixed, used1, used2 := al.fixUnambiguous()
+	matches := resolve(al.all, al.cand, fixed, used1, used2)
+	return al.tally(m, matches), al.capped
+}
 
-	startMatches := make([]int32, n2)
-	used1, used2 := make([]bool, n1), make([]bool, n2)
-	for j := range cand {
-		if cov2[j] != 1 {
-			continue
-		}
-		c := &all[cand[j][0]]
-		if cov1[c.matchStart] == 1 {
-			startMatches[j] = cand[j][0] + 1
-			used1[c.matchStart], used2[j] = true, true
+// aligner holds the candidate matches of one hypothesis (1) against one
+// reference (2) while the modules add theirs.
+type aligner struct {
+	w1, w2     []string
+	n1, n2     int
+	k1, k2     []int32 // Java hashes of the words
+	all        []meteorMatch
+	cand       [][]int32 // by reference position: indices into all
+	cov1, cov2 []int     // how many candidates cover each word
+	capped     bool
+	buf        []int32
+}
+
+func newAligner(w1, w2 []string) *aligner {
+	al := &aligner{w1: w1, w2: w2, n1: len(w1), n2: len(w2)}
+	al.k1, al.k2 = make([]int32, al.n1), make([]int32, al.n2)
+	for i, w := range w1 {
+		al.k1[i] = javaHash(w)
+	}
+	for i, w := range w2 {
+		al.k2[i] = javaHash(w)
+	}
+	al.cand = make([][]int32, al.n2)
+	al.cov1, al.cov2 = make([]int, al.n1), make([]int, al.n2)
+	return al
+}
+
+// identical reports whether both sides have the same words (by hash).
+func (al *aligner) identical() bool {
+	if al.n1 != al.n2 {
+		return false
+	}
+	for i := range al.k1 {
+		if al.k1[i] != al.k2[i] {
+			return false
 		}
 	}
-	matches := resolve(all, cand, startMatches, newPSet(used1), used2)
+	return true
+}
 
-	a = alignment{len1: n1, len2: n2}
-	isF1, isF2 := make([]bool, n1), make([]bool, n2)
-	for i, w := range w1 {
+// add records one-word matches of reference word j to hypothesis positions is.
+func (al *aligner) add(mod int, j int, is []int32) {
+	for _, i := range is {
+		al.all = append(al.all, meteorMatch{start: j, length: 1, matchStart: int(i), matchLength: 1, module: mod})
+		al.cand[j] = append(al.cand[j], int32(len(al.all)-1))
+	}
+}
+
+// window caps the candidates of reference word j at the MeteorMaxCandidates
+// nearest the diagonal.
+func (al *aligner) window(is []int32, j int) []int32 {
+	if len(is) <= MeteorMaxCandidates {
+		return is
+	}
+	al.capped = true
+	d := int32(0)
+	if al.n2 > 1 {
+		d = int32(int64(j) * int64(al.n1-1) / int64(al.n2-1))
+	}
+	return nearest(is, d, MeteorMaxCandidates)
+}
+
+// exact adds the exact matches.
+func (al *aligner) exact() {
+	exactPos := map[int32][]int32{}
+	for i, k := range al.k1 {
+		exactPos[k] = append(exactPos[k], int32(i))
+	}
+	refExact := map[int32]int{}
+	for _, k := range al.k2 {
+		refExact[k]++
+	}
+	for i, k := range al.k1 {
+		al.cov1[i] += refExact[k]
+	}
+	for j, k := range al.k2 {
+		is := exactPos[k]
+		al.cov2[j] += len(is)
+		al.add(modExact, j, al.window(is, j))
+	}
+}
+
+// stems adds the stem matches: same stem, different word. The hypothesis
+// positions of a stem are grouped by word (each group ascending).
+func (al *aligner) stems(m *meteorScorer) {
+	k1, k2 := al.k1, al.k2
+	s1, s2 := make([]int32, al.n1), make([]int32, al.n2)
+	for i, w := range al.w1 {
+		s1[i] = javaHash(m.stem(w))
+	}
+	for i, w := range al.w2 {
+		s2[i] = javaHash(m.stem(w))
+	}
+	type group struct {
+		word int32
+		pos  []int32
+	}
+	groups := map[int32][]group{}
+	for i := range k1 {
+		gs := groups[s1[i]]
+		found := false
+		for g := range gs {
+			if gs[g].word == k1[i] {
+				gs[g].pos = append(gs[g].pos, int32(i))
+				found = true
+				break
+			}
+		}
+		if !found {
+			gs = append(gs, group{word: k1[i], pos: []int32{int32(i)}})
+		}
+		groups[s1[i]] = gs
+	}
+	type pair struct{ s, k int32 }
+	refStem, refPair := map[int32]int{}, map[pair]int{}
+	for j := range k2 {
+		refStem[s2[j]]++
+		refPair[pair{s2[j], k2[j]}]++
+	}
+	for i := range k1 {
+		al.cov1[i] += refStem[s1[i]] - refPair[pair{s1[i], k1[i]}]
+	}
+	buf := al.buf
+	for j := range k2 {
+		buf = buf[:0]
+		total := 0
+		for _, g := range groups[s2[j]] {
+			if g.word == k2[j] {
+				continue
+			}
+			total += len(g.pos)
+			buf = append(buf, al.window(g.pos, j)...)
+		}
+		if total == 0 {
+			continue
+		}
+		al.cov2[j] += total
+		slices.Sort(buf)
+		al.add(modStem, j, al.window(buf, j))
+	}
+	al.buf = buf
+}
+
+// synonyms adds the synonym matches: words sharing a synset, with
+// different hashes.
+func (al *aligner) synonyms(m *meteorScorer) {
+	y1, y2 := make([][]int32, al.n1), make([][]int32, al.n2)
+	synPos := map[int32][]int32{}
+	for i, w := range al.w1 {
+		y1[i] = m.sets(w)
+		for _, id := range y1[i] {
+			synPos[id] = append(synPos[id], int32(i))
+		}
+	}
+	refSynPos := map[int32][]int32{}
+	for j, w := range al.w2 {
+		y2[j] = m.sets(w)
+		for _, id := range y2[j] {
+			refSynPos[id] = append(refSynPos[id], int32(j))
+		}
+	}
+	// matchesOf lists (ascending, once each) the positions on the other
+	// side sharing a synset with a word of sets ys and a different hash
+	// than k.
+	stamp := make([]int, max(al.n1, al.n2))
+	for i := range stamp {
+		stamp[i] = -1
+	}
+	matchesOf := func(self int, ys []int32, k int32, index map[int32][]int32, keys []int32, out []int32) []int32 {
+		out = out[:0]
+		for _, id := range ys {
+			for _, o := range index[id] {
+				if stamp[o] != self && keys[o] != k {
+					stamp[o] = self
+					out = append(out, o)
+				}
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	buf := al.buf
+	for i := range al.w1 {
+		buf = matchesOf(i, y1[i], al.k1[i], refSynPos, al.k2, buf)
+		al.cov1[i] += len(buf)
+	}
+	for i := range stamp {
+		stamp[i] = -1
+	}
+	for j := range al.w2 {
+		buf = matchesOf(j, y2[j], al.k2[j], synPos, al.k1, buf)
+		al.cov2[j] += len(buf)
+		al.add(modSynonym, j, al.window(buf, j))
+	}
+	al.buf = buf
+}
+
+// fixUnambiguous fixes the matches that are the only candidate of both
+// their words, as the jar does before its search.
+func (al *aligner) fixUnambiguous() (startMatches []int32, used1 pset, used2 []bool) {
+	startMatches = make([]int32, al.n2)
+	u1, u2 := make([]bool, al.n1), make([]bool, al.n2)
+	for j := range al.cand {
+		if al.cov2[j] != 1 {
+			continue
+		}
+		c := &al.all[al.cand[j][0]]
+		if al.cov1[c.matchStart] == 1 {
+			startMatches[j] = al.cand[j][0] + 1
+			u1[c.matchStart], u2[j] = true, true
+		}
+	}
+	return startMatches, newPSet(u1), u2
+}
+
+// tally counts the content and function words each module matched, and the
+// chunks.
+func (al *aligner) tally(m *meteorScorer, matches []int32) alignment {
+	a := alignment{len1: al.n1, len2: al.n2}
+	isF1, isF2 := make([]bool, al.n1), make([]bool, al.n2)
+	for i, w := range al.w1 {
 		if m.funcWords[w] {
 			isF1[i] = true
 			a.func1++
 		}
 	}
-	for i, w := range w2 {
+	for i, w := range al.w2 {
 		if m.funcWords[w] {
 			isF2[i] = true
 			a.func2++
@@ -248,7 +302,7 @@ func (m *meteorScorer) align(w1, w2 []string) (a alignment, capped bool) {
 		if ci == 0 {
 			continue
 		}
-		c := &all[ci-1]
+		c := &al.all[ci-1]
 		for j := 0; j < c.matchLength; j++ {
 			if isF1[c.matchStart+j] {
 				a.function1[c.module]++
@@ -264,8 +318,8 @@ func (m *meteorScorer) align(w1, w2 []string) (a alignment, capped bool) {
 			}
 		}
 	}
-	a.chunks = countChunks(all, matches)
-	return a, capped
+	a.chunks = countChunks(al.all, matches)
+	return a
 }
 
 // nearest returns, ascending, the k values of the ascending list is nearest

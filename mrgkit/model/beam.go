@@ -42,123 +42,165 @@ type StepFunc func(t int, rows [][]int32, parents []int) ([]float32, error)
 // It returns each study's best finished hypothesis (word ids, without EOS).
 // With k at least the number of distinct prefixes it is exhaustive search.
 func BeamSearch(b int, opts DecodeOptions, nTok, bosID, maxWords int, step StepFunc) ([][]int32, error) {
-	k := opts.Beam
-	type hyp struct {
-		words []int32
-		sum   float64 // summed (processed) log-probability
-		score float64 // finished: sum / len^α
-		from  int     // the row of its parent hypothesis at the previous step
-	}
-	live := make([][]hyp, b)
-	finished := make([][]hyp, b)
-	done := make([]bool, b)
-	for i := range live {
-		live[i] = []hyp{{words: []int32{}}} // non-nil: a live row
-	}
-	rows := make([][]int32, b*k)
-	parents := make([]int, b*k)
-	scores := make([]float64, nTok)
-	type cand struct {
-		parent int
-		tok    int32
-		sum    float64
-	}
-	var cands []cand
+	s := newBeam(b, opts, nTok, bosID, maxWords)
 	for t := 0; t <= maxWords; t++ {
-		any := false
-		for i := range rows {
-			rows[i] = nil
-			parents[i] = i
-		}
-		for i := 0; i < b; i++ {
-			if done[i] {
-				continue
-			}
-			for j, h := range live[i] {
-				rows[i*k+j] = h.words
-				if t > 0 {
-					parents[i*k+j] = h.from
-				}
-				any = true
-			}
-		}
-		if !any {
+		if !s.fillRows(t) {
 			break
 		}
-		lp, err := step(t, rows, parents)
+		lp, err := step(t, s.rows, s.parents)
 		if err != nil {
 			return nil, err
 		}
 		for i := 0; i < b; i++ {
-			if done[i] {
-				continue
-			}
-			cands = cands[:0]
-			for j, h := range live[i] {
-				r := i*k + j
-				processScores(scores, lp[r*nTok:(r+1)*nTok], h.words, t, opts, bosID, maxWords)
-				for _, v := range topK(scores, 2*k) {
-					cands = append(cands, cand{j, int32(v), h.sum + scores[v]})
-				}
-			}
-			// Rank by summed log-probability; ties by parent then token, so
-			// the search is deterministic.
-			sort.SliceStable(cands, func(a, c int) bool { return cands[a].sum > cands[c].sum })
-			if len(cands) > 2*k {
-				cands = cands[:2*k]
-			}
-			var next []hyp
-			for rank, cd := range cands {
-				parent := live[i][cd.parent]
-				if cd.tok == EOSID {
-					if rank >= k {
-						continue
-					}
-					n := float64(len(parent.words) + 1)
-					h := hyp{words: parent.words, sum: cd.sum, score: cd.sum / math.Pow(n, opts.LengthPenalty)}
-					finished[i] = addFinished(finished[i], h, k, func(h hyp) float64 { return h.score })
-					continue
-				}
-				w := make([]int32, len(parent.words)+1)
-				copy(w, parent.words)
-				w[len(parent.words)] = cd.tok
-				next = append(next, hyp{words: w, sum: cd.sum, from: i*k + cd.parent})
-				if len(next) == k {
-					break
-				}
-			}
-			live[i] = next
-			switch {
-			case len(next) == 0:
-				done[i] = true
-			case k == 1 && len(finished[i]) == 1:
-				done[i] = true // greedy: the best continuation was EOS
-			case len(finished[i]) >= k:
-				best := next[0].sum // cands are sorted: the first live one is the best
-				var bound float64
-				if opts.LengthPenalty > 0 {
-					bound = best / math.Pow(float64(maxWords+1), opts.LengthPenalty)
-				} else {
-					bound = best / math.Pow(float64(t+2), opts.LengthPenalty)
-				}
-				if finished[i][len(finished[i])-1].score >= bound {
-					done[i] = true
-				}
+			if !s.done[i] {
+				s.advance(i, t, lp)
 			}
 		}
 	}
-	out := make([][]int32, b)
+	return s.best(), nil
+}
+
+// hyp is one hypothesis of a beam.
+type hyp struct {
+	words []int32
+	sum   float64 // summed (processed) log-probability
+	score float64 // finished: sum / len^α
+	from  int     // the row of its parent hypothesis at the previous step
+}
+
+// cand is one continuation of a live hypothesis, ranked by its summed
+// log-probability.
+type cand struct {
+	parent int // index of the hypothesis in its study's live list
+	tok    int32
+	sum    float64
+}
+
+// beam is the state of a BeamSearch over b studies of k hypotheses each.
+type beam struct {
+	b, k, nTok, bosID, maxWords int
+	opts                        DecodeOptions
+	live, finished              [][]hyp
+	done                        []bool
+	rows                        [][]int32 // the step function's rows, b*k
+	parents                     []int
+	scores                      []float64 // processed log-probabilities of one row
+	cands                       []cand
+}
+
+func newBeam(b int, opts DecodeOptions, nTok, bosID, maxWords int) *beam {
+	k := opts.Beam
+	s := &beam{b: b, k: k, nTok: nTok, bosID: bosID, maxWords: maxWords, opts: opts,
+		live: make([][]hyp, b), finished: make([][]hyp, b), done: make([]bool, b),
+		rows: make([][]int32, b*k), parents: make([]int, b*k), scores: make([]float64, nTok)}
+	for i := range s.live {
+		s.live[i] = []hyp{{words: []int32{}}} // non-nil: a live row
+	}
+	return s
+}
+
+// fillRows sets the rows and parents of step t from the live hypotheses;
+// it reports whether any is left.
+func (s *beam) fillRows(t int) bool {
+	any := false
+	for i := range s.rows {
+		s.rows[i] = nil
+		s.parents[i] = i
+	}
+	for i := 0; i < s.b; i++ {
+		if s.done[i] {
+			continue
+		}
+		for j, h := range s.live[i] {
+			s.rows[i*s.k+j] = h.words
+			if t > 0 {
+				s.parents[i*s.k+j] = h.from
+			}
+			any = true
+		}
+	}
+	return any
+}
+
+// advance takes study i one step with the step's log-probabilities lp:
+// ranks the continuations, finishes or extends hypotheses, and decides
+// whether the study is done.
+func (s *beam) advance(i, t int, lp []float32) {
+	k := s.k
+	s.cands = s.cands[:0]
+	for j, h := range s.live[i] {
+		r := i*k + j
+		processScores(s.scores, lp[r*s.nTok:(r+1)*s.nTok], h.words, t, s.opts, s.bosID, s.maxWords)
+		for _, v := range topK(s.scores, 2*k) {
+			s.cands = append(s.cands, cand{j, int32(v), h.sum + s.scores[v]})
+		}
+	}
+	// Rank by summed log-probability; ties by parent then token, so the
+	// search is deterministic.
+	cands := s.cands
+	sort.SliceStable(cands, func(a, c int) bool { return cands[a].sum > cands[c].sum })
+	if len(cands) > 2*k {
+		cands = cands[:2*k]
+	}
+	var next []hyp
+	for rank, cd := range cands {
+		parent := s.live[i][cd.parent]
+		if cd.tok == EOSID {
+			if rank >= k {
+				continue
+			}
+			n := float64(len(parent.words) + 1)
+			h := hyp{words: parent.words, sum: cd.sum, score: cd.sum / math.Pow(n, s.opts.LengthPenalty)}
+			s.finished[i] = addFinished(s.finished[i], h, k, func(h hyp) float64 { return h.score })
+			continue
+		}
+		w := make([]int32, len(parent.words)+1)
+		copy(w, parent.words)
+		w[len(parent.words)] = cd.tok
+		next = append(next, hyp{words: w, sum: cd.sum, from: i*k + cd.parent})
+		if len(next) == k {
+			break
+		}
+	}
+	s.live[i] = next
+	s.done[i] = s.stops(i, t, next)
+}
+
+// stops reports whether study i is done after step t, next being its live
+// hypotheses (best first).
+func (s *beam) stops(i, t int, next []hyp) bool {
+	switch {
+	case len(next) == 0:
+		return true
+	case s.k == 1 && len(s.finished[i]) == 1:
+		return true // greedy: the best continuation was EOS
+	case len(s.finished[i]) >= s.k:
+		best := next[0].sum // cands are sorted: the first live one is the best
+		var bound float64
+		if s.opts.LengthPenalty > 0 {
+			bound = best / math.Pow(float64(s.maxWords+1), s.opts.LengthPenalty)
+		} else {
+			bound = best / math.Pow(float64(t+2), s.opts.LengthPenalty)
+		}
+		return s.finished[i][len(s.finished[i])-1].score >= bound
+	}
+	return false
+}
+
+// best returns each study's best finished hypothesis (word ids, no EOS).
+func (s *beam) best() [][]int32 {
+	out := make([][]int32, s.b)
 	for i := range out {
-		if len(finished[i]) > 0 {
-			out[i] = finished[i][0].words
-		} else if len(live[i]) > 0 { // unreachable: EOS is forced after maxWords words
-			out[i] = live[i][0].words
+		if len(s.finished[i]) > 0 {
+			out[i] = s.finished[i][0].words
+		} else if len(s.live[i]) > 0 { // unreachable: EOS is forced after maxWords words
+			out[i] = s.live[i][0].words
 		}
 		if out[i] == nil {
 			out[i] = []int32{}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // addFinished inserts h into the list sorted by score (best first), keeping

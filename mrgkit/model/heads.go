@@ -36,7 +36,7 @@ func Fuse(scope *model.Scope, c Config, patchesD, nodes *Node) (memory, attn *No
 	return memory, attn
 }
 
-// BasePriorPath is the store path (below the model scope) of the diagnosis
+// basePriorName is the variable (in DiagnosisScope) of the diagnosis
 // branch's adaptive base probabilities.
 const basePriorName = "base_prob"
 

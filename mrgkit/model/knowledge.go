@@ -133,21 +133,27 @@ func graphBias(scope *model.Scope, g *Graph, c Config) *Node {
 	copy(mask, adj)
 	bias := maskToBias(Const(g, mask))
 	if c.GraphCooccur {
-		wv := scope.WithInitializer(initializer.One).VariableWithShape("edge_weights", shapeFloat(k, k)).SetTrainable(false)
+		wv := scope.WithInitializer(initializer.One).VariableWithShape(EdgeWeightsName, shapeFloat(k, k)).SetTrainable(false)
 		bias = Add(bias, Log(wv.NodeValue(g)))
 	}
 	return Reshape(bias, 1, 1, k, k)
 }
 
 // EdgeWeightsPath is the store path of the co-occurrence edge weights.
-const EdgeWeightsPath = "/model/knowledge/edge_weights"
+const EdgeWeightsPath = KnowledgeScope + "/" + EdgeWeightsName
+
+// NodeEmbeddingsName is the variable of the learned node embeddings [K, d].
+const NodeEmbeddingsName = "node_embeddings"
+
+// NodeEmbeddingsPath is the store path of the learned node embeddings.
+const NodeEmbeddingsPath = KnowledgeScope + "/" + NodeEmbeddingsName
 
 // KnowledgeGraph encodes the concept nodes with graph-masked self-attention
 // (pre-LayerNorm transformer layers) and returns the node states T [K, d] and
 // the last layer's attention weights [K, K].
 func KnowledgeGraph(scope *model.Scope, g *Graph, c Config) (nodes, attn *Node) {
 	k := len(Concepts)
-	emb := scope.VariableWithShape("node_embeddings", shapeFloat(k, c.D)).NodeValue(g)
+	emb := scope.VariableWithShape(NodeEmbeddingsName, shapeFloat(k, c.D)).NodeValue(g)
 	x := Add(emb, groupEncoding(g, c.D))
 	x = Reshape(x, 1, k, c.D)
 	bias := graphBias(scope, g, c)

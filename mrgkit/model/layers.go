@@ -36,6 +36,15 @@ func ffn(scope *model.Scope, x *Node, hidden int, dropout float64) *Node {
 //
 // It returns the output [B, Lq, d] (d = heads*headDim, projected back to d)
 // and the attention weights averaged over heads [B, Lq, Lk].
+//
+// Why not GoMLX's attention.MultiHeadAttention (v0.28.16): it would compute
+// the same full-sequence attention (WithAttentionBias, DoneWithCoefficients),
+// but it puts its projections under <scope>/MultiHeadAttention/, so every
+// existing run's checkpoint would need migrating; the cached decoder (decodecache.go)
+// projects each new position's key and value with these same variables and
+// keeps its own cache, which GoMLX's layer would route through its kvcache
+// package instead; and the demo's numbers must stay as they are (issue 17).
+// The go/onnx parity test and TestDecodeCachedMatchesDecode guard this one.
 func attention(scope *model.Scope, query, kv, bias *Node, heads, d int, dropout float64) (out, weights *Node) {
 	headDim := d / heads
 	q := layers.DenseWithBias(scope.In("query"), query, heads, headDim) // [B, Lq, H, hd]

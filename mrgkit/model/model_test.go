@@ -248,7 +248,7 @@ func TestSetValuesNameTheKey(t *testing.T) {
 		{"d_model=64.5", "-set d_model=64.5: d_model must be a whole number"},
 		{"d_model=NaN", "-set d_model=NaN: d_model must be a whole number"},
 		{"use_graph=yes", "-set use_graph=yes: use_graph must be true or false"},
-		{"dropout=2", "dropout=2: must be in [0,1)"},
+		{"dropout=2", "dropout=2: must be in [0, 1)"},
 		{"nope=NaN", `base parameter "nope" is not known`},
 	} {
 		err := Configure(model.NewStore(), "cpu", tc.set)

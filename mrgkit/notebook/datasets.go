@@ -6,7 +6,6 @@ import (
 	"image"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/janpfeifer/gonb/gonbui"
@@ -16,135 +15,47 @@ import (
 	"github.com/pkg/errors"
 )
 
-// PlaneToGray converts a data.Plane (values in [0,1]) to an 8-bit image.
-func PlaneToGray(p *data.Plane) *image.Gray { return p.Gray() }
-
 // LoadImage decodes a PNG or JPEG X-ray to grayscale (errors name the file).
 func LoadImage(path string) (*image.Gray, error) {
 	p, err := data.DecodeImage(path)
 	if err != nil {
 		return nil, err
 	}
-	return PlaneToGray(p), nil
+	return p.Gray(), nil
 }
 
-// LabelCount is how many studies have each state of one observation.
-type LabelCount struct {
-	Observation                          string
-	Positive, Negative, Uncertain, Blank int
+// The notebooks' dataset statistics are package data's (stats.go), their
+// figures package plots'; these are the names the notebook cells call.
+
+// ExampleStudies is data.ExampleStudies.
+func ExampleStudies(entries []data.Entry, withFindings, normal int) []data.Entry {
+	return data.ExampleStudies(entries, withFindings, normal)
 }
 
-// LabelCounts counts label states per CheXpert observation over the
-// entries that carry labels; unlabeled is the number without labels.
-func LabelCounts(entries []data.Entry) (counts []LabelCount, unlabeled int) {
-	counts = make([]LabelCount, chexpert.NumObservations)
-	for i, o := range chexpert.Observations {
-		counts[i].Observation = o
-	}
-	for _, e := range entries {
-		if e.Labels == nil {
-			unlabeled++
-			continue
-		}
-		for i, s := range e.Labels {
-			switch s {
-			case chexpert.Positive:
-				counts[i].Positive++
-			case chexpert.Negative:
-				counts[i].Negative++
-			case chexpert.Uncertain:
-				counts[i].Uncertain++
-			default:
-				counts[i].Blank++
-			}
-		}
-	}
-	return counts, unlabeled
-}
+// WordCounts is data.WordCounts.
+func WordCounts(cleaned []string) []data.WordCount { return data.WordCounts(cleaned) }
 
-// LabelBars turns label counts into bars (group = observation, name =
-// state) for plots.Bars.
-func LabelBars(counts []LabelCount) []plots.Bar {
-	var bars []plots.Bar
-	for _, c := range counts {
-		bars = append(bars,
-			plots.Bar{Group: c.Observation, Name: "positive", Mean: float64(c.Positive)},
-			plots.Bar{Group: c.Observation, Name: "negative", Mean: float64(c.Negative)},
-			plots.Bar{Group: c.Observation, Name: "uncertain", Mean: float64(c.Uncertain)})
-	}
-	return bars
-}
-
-// ReportLengths returns the number of words of each cleaned report.
-func ReportLengths(entries []data.Entry, clean func(string) string) []float64 {
-	out := make([]float64, len(entries))
-	for i, e := range entries {
-		out[i] = float64(len(data.PyFields(clean(e.Report))))
-	}
-	return out
-}
-
-// WordCount is a word and its number of occurrences.
-type WordCount struct {
-	Word  string
-	Count int
-}
-
-// WordCounts counts the words (whitespace-separated tokens, as the
-// vocabulary) of cleaned reports, most frequent first, ties alphabetically.
-func WordCounts(cleaned []string) []WordCount {
-	m := map[string]int{}
-	for _, r := range cleaned {
-		for _, w := range data.PyFields(r) {
-			m[w]++
-		}
-	}
-	out := make([]WordCount, 0, len(m))
-	for w, c := range m {
-		out = append(out, WordCount{w, c})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Count != out[j].Count {
-			return out[i].Count > out[j].Count
-		}
-		return out[i].Word < out[j].Word
-	})
-	return out
-}
-
-// CleanAll applies clean to every entry's report.
+// CleanAll is data.CleanAll.
 func CleanAll(entries []data.Entry, clean func(string) string) []string {
-	out := make([]string, len(entries))
-	for i, e := range entries {
-		out[i] = clean(e.Report)
-	}
-	return out
+	return data.CleanAll(entries, clean)
 }
 
-// DatasetFigures writes, into outDir as PNG and SVG, "label_stats" (label
-// states per observation; skipped when no entry has labels) and
-// "report_lengths" (histogram of cleaned report lengths in words), and
-// returns the written paths. name titles the figures.
+// WithImages is data.WithImages.
+func WithImages(imageRoot string, entries []data.Entry, n int) []data.Entry {
+	return data.WithImages(imageRoot, entries, n)
+}
+
+// SummaryHeader is data.SummaryHeader, the header of DatasetSummary rows.
+var SummaryHeader = data.SummaryHeader
+
+// DatasetSummary is data.DatasetSummary.
+func DatasetSummary(name string, ann *data.Annotation, clean func(string) string) []string {
+	return data.DatasetSummary(name, ann, clean)
+}
+
+// DatasetFigures is plots.DatasetFigures.
 func DatasetFigures(name string, entries []data.Entry, clean func(string) string, outDir string) ([]string, error) {
-	if len(entries) == 0 {
-		return nil, errors.Errorf("notebook: %s: no entries", name)
-	}
-	var written []string
-	counts, unlabeled := LabelCounts(entries)
-	if unlabeled < len(entries) {
-		paths, err := plots.Both(filepath.Join(outDir, "label_stats"), func(p string) error {
-			return plots.Bars(p, fmt.Sprintf("%s: label states (%d studies)", name, len(entries)-unlabeled),
-				"studies", LabelBars(counts))
-		})
-		written = append(written, paths...)
-		if err != nil {
-			return written, err
-		}
-	}
-	paths, err := plots.Both(filepath.Join(outDir, "report_lengths"), func(p string) error {
-		return plots.Histogram(p, name+": report length", "words (cleaned)", ReportLengths(entries, clean), 30)
-	})
-	return append(written, paths...), err
+	return plots.DatasetFigures(name, entries, clean, outDir)
 }
 
 // LabelSummary lists the non-blank labels of a study, e.g.
@@ -218,31 +129,6 @@ func SharedDataset(name string) (string, bool) {
 	return dir, true
 }
 
-// WithImages returns up to n entries whose image files all exist under
-// imageRoot (n <= 0: all).
-func WithImages(imageRoot string, entries []data.Entry, n int) []data.Entry {
-	var out []data.Entry
-	for _, e := range entries {
-		if len(e.ImagePaths) == 0 {
-			continue
-		}
-		ok := true
-		for _, rel := range e.ImagePaths {
-			if _, err := os.Stat(filepath.Join(imageRoot, rel)); err != nil {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			out = append(out, e)
-			if n > 0 && len(out) == n {
-				break
-			}
-		}
-	}
-	return out
-}
-
 // DataEnv overrides the directory generated datasets go to (default
 // <root>/data); the notebook test points it at a temporary directory.
 const DataEnv = "MRGKIT_DATA"
@@ -275,58 +161,4 @@ func EnsureDataset(dir string, generate func(dir string) error) error {
 		return errors.Errorf("notebook: generating %s wrote no annotation.json", dir)
 	}
 	return nil
-}
-
-// SummaryHeader is the header of DatasetSummary rows.
-var SummaryHeader = []string{"dataset", "train / val / test", "labelled", "mean words", "max words", "vocabulary (threshold 3)"}
-
-// DatasetSummary is one row comparing datasets: split sizes, how many
-// studies carry labels, report length and vocabulary size.
-func DatasetSummary(name string, ann *data.Annotation, clean func(string) string) []string {
-	all := ann.All()
-	lens := ReportLengths(all, clean)
-	mean, longest := 0.0, 0.0
-	for _, l := range lens {
-		mean += l
-		longest = max(longest, l)
-	}
-	if len(lens) > 0 {
-		mean /= float64(len(lens))
-	}
-	_, unlabeled := LabelCounts(all)
-	vocab := data.BuildVocab(CleanAll(ann.Train, clean), 3)
-	return []string{name, fmt.Sprintf("%d / %d / %d", len(ann.Train), len(ann.Val), len(ann.Test)),
-		fmt.Sprint(len(all) - unlabeled), fmt.Sprintf("%.1f", mean), fmt.Sprint(longest), fmt.Sprint(vocab.Size())}
-}
-
-// ExampleStudies picks, in order, up to withFindings entries that have a
-// positive finding (an observation other than No Finding) and up to normal
-// entries that have none (or no labels), findings first.
-func ExampleStudies(entries []data.Entry, withFindings, normal int) []data.Entry {
-	var found, plain []data.Entry
-	for _, e := range entries {
-		if hasFinding(e.Labels) {
-			if len(found) < withFindings {
-				found = append(found, e)
-			}
-		} else if len(plain) < normal {
-			plain = append(plain, e)
-		}
-		if len(found) == withFindings && len(plain) == normal {
-			break
-		}
-	}
-	return append(found, plain...)
-}
-
-func hasFinding(l *chexpert.Labels) bool {
-	if l == nil {
-		return false
-	}
-	for i, s := range l {
-		if i != chexpert.NoFinding && s == chexpert.Positive {
-			return true
-		}
-	}
-	return false
 }

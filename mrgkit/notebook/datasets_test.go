@@ -7,7 +7,6 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -31,73 +30,6 @@ var studies = []data.Entry{
 	{ID: "c", Split: "val", Report: "Enlarged heart.",
 		Labels: labels(map[string]chexpert.State{"Cardiomegaly": chexpert.Positive})},
 	{ID: "d", Split: "test", Report: "No labels here."},
-}
-
-func TestLabelCounts(t *testing.T) {
-	counts, unlabeled := LabelCounts(studies)
-	if unlabeled != 1 {
-		t.Errorf("unlabeled = %d, want 1", unlabeled)
-	}
-	want := map[string]LabelCount{
-		"Cardiomegaly":     {"Cardiomegaly", 2, 1, 0, 0},
-		"Pleural Effusion": {"Pleural Effusion", 0, 1, 1, 1},
-		"Edema":            {"Edema", 0, 0, 0, 3},
-	}
-	if len(counts) != chexpert.NumObservations {
-		t.Fatalf("%d counts, want %d", len(counts), chexpert.NumObservations)
-	}
-	for _, c := range counts {
-		if w, ok := want[c.Observation]; ok && c != w {
-			t.Errorf("%s: %+v, want %+v", c.Observation, c, w)
-		}
-	}
-	bars := LabelBars(counts)
-	if len(bars) != 3*chexpert.NumObservations || bars[3].Group != "Cardiomegaly" || bars[3].Name != "positive" || bars[3].Mean != 2 {
-		t.Errorf("LabelBars: %d bars, bars[3] = %+v", len(bars), bars[3])
-	}
-}
-
-func TestWordCountsAndLengths(t *testing.T) {
-	clean := strings.ToLower
-	got := WordCounts(CleanAll(studies[:3], clean))
-	// "heart" appears in a (heart), b (heart), c (heart.) -> "heart" twice, "heart." once.
-	m := map[string]int{}
-	for _, w := range got {
-		m[w.Word] = w.Count
-	}
-	if m["heart"] != 2 || m["heart."] != 1 || m["the"] != 1 {
-		t.Errorf("counts heart=%d heart.=%d the=%d", m["heart"], m["heart."], m["the"])
-	}
-	if !sort.SliceIsSorted(got, func(i, j int) bool { return got[i].Count > got[j].Count }) {
-		t.Errorf("not sorted by count: %v", got)
-	}
-	lens := ReportLengths(studies, clean)
-	if lens[0] != 6 || lens[2] != 2 || lens[3] != 3 {
-		t.Errorf("lengths %v, want [6 ... 2 3]", lens)
-	}
-}
-
-func TestDatasetFigures(t *testing.T) {
-	out := t.TempDir()
-	paths, err := DatasetFigures("fixture", studies, strings.ToLower, out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, p := range paths {
-		names = append(names, filepath.Base(p))
-	}
-	if got := strings.Join(names, " "); got != "label_stats.png label_stats.svg report_lengths.png report_lengths.svg" {
-		t.Errorf("files: %s", got)
-	}
-	// Unlabeled data: only the length histogram.
-	paths, err = DatasetFigures("real", studies[3:], strings.ToLower, t.TempDir())
-	if err != nil || len(paths) != 2 || !strings.HasSuffix(paths[0], "report_lengths.png") {
-		t.Errorf("unlabeled: %v, %v", paths, err)
-	}
-	if _, err := DatasetFigures("none", nil, strings.ToLower, out); err == nil {
-		t.Error("no entries: no error")
-	}
 }
 
 func TestLabelSummary(t *testing.T) {
@@ -146,24 +78,7 @@ func TestShowStudyOutsideNotebook(t *testing.T) {
 	}
 }
 
-func TestWithImagesAndSharedDataset(t *testing.T) {
-	root := t.TempDir()
-	os.MkdirAll(filepath.Join(root, "x"), 0o755)
-	os.WriteFile(filepath.Join(root, "x", "0.png"), []byte("p"), 0o644)
-	entries := []data.Entry{
-		{ID: "none"},
-		{ID: "half", ImagePaths: []string{"x/0.png", "x/1.png"}},
-		{ID: "ok", ImagePaths: []string{"x/0.png"}},
-		{ID: "ok2", ImagePaths: []string{"x/0.png"}},
-	}
-	got := WithImages(root, entries, 1)
-	if len(got) != 1 || got[0].ID != "ok" {
-		t.Errorf("WithImages(n=1) = %v", got)
-	}
-	if got := WithImages(root, entries, 0); len(got) != 2 {
-		t.Errorf("WithImages(n=0) = %d entries, want 2", len(got))
-	}
-
+func TestSharedDataset(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "repo")
 	os.MkdirAll(filepath.Join(repo, "..", "shared", "data", "iu_xray"), 0o755)
 	t.Setenv(RootEnv, repo)
@@ -177,7 +92,7 @@ func TestWithImagesAndSharedDataset(t *testing.T) {
 	}
 }
 
-func TestEnsureDatasetAndSummary(t *testing.T) {
+func TestEnsureDataset(t *testing.T) {
 	var out bytes.Buffer
 	Out = &out
 	defer func() { Out = os.Stdout }()
@@ -208,17 +123,6 @@ func TestEnsureDatasetAndSummary(t *testing.T) {
 	if err := EnsureDataset(filepath.Join(dir, "x"), func(string) error { return nil }); err == nil {
 		t.Error("generator writing nothing: no error")
 	}
-	ann, err := data.LoadAnnotation(filepath.Join(dir, "annotation.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	row := DatasetSummary("toy", ann, strings.ToLower)
-	// Lengths 6, 6, 2, 3 words: mean 4.25, max 6; 3 of 4 labelled. No word of
-	// the two train reports occurs 3 times: the vocabulary is just <unk>.
-	want := []string{"toy", "2 / 1 / 1", "3", "4.2", "6", "1"}
-	if strings.Join(row, ",") != strings.Join(want, ",") {
-		t.Errorf("DatasetSummary = %v, want %v", row, want)
-	}
 }
 
 func TestToyCXRSmoke(t *testing.T) {
@@ -246,24 +150,5 @@ func TestToyCXRSmoke(t *testing.T) {
 	}
 	if _, _, err := ToyCXR(); err != nil || !strings.Contains(out.String(), "using the existing dataset") {
 		t.Errorf("second call: %v; output %q", err, out.String())
-	}
-}
-
-func TestExampleStudies(t *testing.T) {
-	// studies: a (Cardiomegaly+), b (no positive), c (Cardiomegaly+), d (no labels).
-	ids := func(es []data.Entry) string {
-		var s []string
-		for _, e := range es {
-			s = append(s, e.ID)
-		}
-		return strings.Join(s, ",")
-	}
-	for _, c := range []struct {
-		f, n int
-		want string
-	}{{1, 1, "a,b"}, {2, 0, "a,c"}, {5, 5, "a,c,b,d"}, {0, 1, "b"}} {
-		if got := ids(ExampleStudies(studies, c.f, c.n)); got != c.want {
-			t.Errorf("ExampleStudies(%d, %d) = %s, want %s", c.f, c.n, got, c.want)
-		}
 	}
 }

@@ -12,22 +12,22 @@ import (
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/mrgkit/mrgkit/mrgkit/plots"
-	"github.com/mrgkit/mrgkit/mrgkit/train"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 // Live is a training run's live view in a notebook: a progress bar (step,
 // loss, s/step, ETA) and the loss and validation curves, each one output
 // updated in place while the run trains. Its Observe method is the run's
-// train.Observer; the run's points are also kept by train in GoMLX's
-// plot-point format (train.PointsFile), which GoMLX's plotly helpers
+// run.Observer; the run's points are also kept by train in GoMLX's
+// plot-point format (run.PointsFile), which GoMLX's plotly helpers
 // redraw later. (GoMLX's own ui/commandline.AttachProgressBar and
 // ui/gonb/plotly's dynamic plots attach to a GoMLX train.Loop, which the
 // kit's loop is not; and plotly loads its JavaScript from a CDN, which the
 // kit may not reach. So the bar is drawn here, the curves as PNG.)
 //
-//	live := notebook.NewLive("teacher", run)
-//	opts.Observe = live.Observe
-//	sum, err := train.Train(opts)
+//	live := notebook.NewLive("teacher", rdir)
+//	t.Observe = live.Observe // t: a demo.Training (or train.Options)
+//	sum, err := demo.TrainTeacher(t)
 //	live.Done(err)
 type Live struct {
 	title  string
@@ -63,7 +63,7 @@ type Progress struct {
 // the curves start from what the run's log already holds (a resumed run).
 func NewLive(title, runDir string) *Live {
 	l := &Live{title: title, run: runDir, plotEvery: 5 * time.Second, barEvery: time.Second, inNotebook: InNotebook()}
-	if recs, err := plots.ReadLog(filepath.Join(runDir, train.LogFile)); err == nil {
+	if recs, err := plots.ReadLog(filepath.Join(runDir, run.LogFile)); err == nil {
 		l.recs = recs
 	}
 	if !l.inNotebook {
@@ -76,8 +76,8 @@ func NewLive(title, runDir string) *Live {
 	return l
 }
 
-// Observe is the run's train.Observer.
-func (l *Live) Observe(e train.Event) {
+// Observe is the run's run.Observer.
+func (l *Live) Observe(e run.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := &l.state

@@ -1,7 +1,12 @@
 // Package notebook holds what mrgkit's GoNB notebooks call beyond the
-// library: smoke mode, where data, runs and figures go, dataset statistics,
-// the notebooks' teacher/student runs, result tables, and inline display
-// (plain text outside a notebook), so that no logic lives only in a notebook.
+// library: smoke mode, where data, runs and figures go (RepoRoot, DataDir,
+// RunDir, FiguresDir, SharedDir, Settings), inline display (plain text
+// outside a notebook: Show*, Markdown, Table, the Live training view) and
+// the stamping of committed notebooks. What the notebooks compute lives in
+// the packages that own it — dataset statistics in data, figures and
+// metric tables in plots, faithfulness tables in eval, the paper table in
+// ablate, the teacher and student runs in demo — and the names a notebook
+// cell calls here delegate to them in one line.
 package notebook
 
 import (
@@ -17,6 +22,8 @@ import (
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/internal/markdown"
 )
 
 // SmokeEnv is the environment variable that turns on smoke mode: notebooks
@@ -215,34 +222,7 @@ func Markdown(md string) {
 // Table renders a markdown table (header row, then rows) and displays it
 // with Markdown. Rows shorter than the header are padded.
 func Table(header []string, rows [][]string) {
-	Markdown(MarkdownTable(header, rows))
-}
-
-// MarkdownTable formats a markdown table; "|" in cells is escaped.
-func MarkdownTable(header []string, rows [][]string) string {
-	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-	var b strings.Builder
-	line := func(cells []string) {
-		b.WriteString("|")
-		for i := range header {
-			c := ""
-			if i < len(cells) {
-				c = cells[i]
-			}
-			b.WriteString(" " + esc(c) + " |")
-		}
-		b.WriteString("\n")
-	}
-	line(header)
-	b.WriteString("|")
-	for range header {
-		b.WriteString("---|")
-	}
-	b.WriteString("\n")
-	for _, r := range rows {
-		line(r)
-	}
-	return b.String()
+	Markdown(markdown.Table(header, rows))
 }
 
 // Sync waits for display data in transit to reach the notebook; call it

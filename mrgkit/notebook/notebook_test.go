@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/mrgkit/mrgkit/mrgkit/plots"
-	"github.com/mrgkit/mrgkit/mrgkit/train"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 func TestSmoke(t *testing.T) {
@@ -111,8 +111,8 @@ func TestCurvesHTML(t *testing.T) {
 	}
 	// Outside a notebook Live only records the progress.
 	l := NewLive("t", dir)
-	l.Observe(train.Event{Kind: "start", TotalSteps: 10, Epochs: 2, Epoch: 1})
-	l.Observe(train.Event{Kind: "step", Step: 1, TotalSteps: 10, Epochs: 2, Epoch: 1, Values: map[string]float64{"loss": 3, "sec_per_step": 0.5}})
+	l.Observe(run.Event{Kind: "start", TotalSteps: 10, Epochs: 2, Epoch: 1})
+	l.Observe(run.Event{Kind: "step", Step: 1, TotalSteps: 10, Epochs: 2, Epoch: 1, Values: map[string]float64{"loss": 3, "sec_per_step": 0.5}})
 	l.Done(nil)
 	if st := l.State(); st.Step != 1 || st.Loss != 3 || st.SecPerStep != 0.5 || !st.Done {
 		t.Errorf("state %+v", st)

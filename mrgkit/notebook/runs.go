@@ -5,11 +5,11 @@ import (
 	"html"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
+	"github.com/mrgkit/mrgkit/mrgkit/plots"
 )
 
 // RunsEnv overrides where notebook training runs go (default
@@ -35,56 +35,10 @@ func RunDir(name string) (string, error) {
 	return filepath.Join(base, name), nil
 }
 
-// Exists reports whether path exists.
-func Exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
-// metricOrder orders metric keys: the usual NLG metrics, then CE, then others.
-var metricOrder = []string{"BLEU_1", "BLEU_2", "BLEU_3", "BLEU_4", "METEOR", "ROUGE_L", "CIDEr",
-	"ce_micro_precision", "ce_micro_recall", "ce_micro_f1",
-	"ce_macro_precision", "ce_macro_recall", "ce_macro_f1",
-	"ce_example_precision", "ce_example_recall", "ce_example_f1"}
-
-// MetricsTable renders named metric sets (e.g. "teacher" → its metrics) as
-// a markdown table with one row per metric and one column per set, in the
-// given column order; missing values show "–".
+// MetricsTable is plots.MetricsTable: named metric sets as a markdown
+// table, one row per metric and one column per set.
 func MetricsTable(columns []string, sets map[string]map[string]float64) string {
-	seen := map[string]bool{}
-	var keys []string
-	for _, k := range metricOrder {
-		for _, c := range columns {
-			if _, ok := sets[c][k]; ok && !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
-		}
-	}
-	var rest []string
-	for _, c := range columns {
-		for k := range sets[c] {
-			if !seen[k] {
-				seen[k] = true
-				rest = append(rest, k)
-			}
-		}
-	}
-	sort.Strings(rest)
-	keys = append(keys, rest...)
-	var rows [][]string
-	for _, k := range keys {
-		row := []string{k}
-		for _, c := range columns {
-			if v, ok := sets[c][k]; ok {
-				row = append(row, fmt.Sprintf("%.4f", v))
-			} else {
-				row = append(row, "–")
-			}
-		}
-		rows = append(rows, row)
-	}
-	return MarkdownTable(append([]string{"metric"}, columns...), rows)
+	return plots.MetricsTable(columns, sets)
 }
 
 // ShowReportPair displays a generated report beside its reference, each

@@ -19,21 +19,6 @@ func TestRunDir(t *testing.T) {
 			t.Errorf("smoke=%q: RunDir = %q, %v; want %q", c.smoke, got, err, filepath.Join(tmp, c.want))
 		}
 	}
-	if Exists(filepath.Join(tmp, "nope")) || !Exists(tmp) {
-		t.Error("Exists is wrong")
-	}
-}
-
-func TestMetricsTable(t *testing.T) {
-	got := MetricsTable([]string{"teacher", "student"}, map[string]map[string]float64{
-		"teacher": {"ce_micro_f1": 0.5, "BLEU_4": 0.1234567, "zeta": 1},
-		"student": {"BLEU_4": 0.2, "BLEU_1": 0.3},
-	})
-	want := "| metric | teacher | student |\n|---|---|---|\n" +
-		"| BLEU_1 | – | 0.3000 |\n| BLEU_4 | 0.1235 | 0.2000 |\n| ce_micro_f1 | 0.5000 | – |\n| zeta | 1.0000 | – |\n"
-	if got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
 }
 
 func TestShowReportPairOutsideNotebook(t *testing.T) {

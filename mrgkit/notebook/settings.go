@@ -10,7 +10,8 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/pkg/errors"
 
-	"github.com/mrgkit/mrgkit/mrgkit/train"
+	"github.com/mrgkit/mrgkit/mrgkit/demo"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 // Settings are a notebook's parameters, in one cell at its top: edit them
@@ -38,6 +39,10 @@ const (
 	AblationSeedsEnv  = "MRGKIT_ABLATION_SEEDS"
 	AblationEpochsEnv = "MRGKIT_ABLATION_EPOCHS"
 	AblationPresetEnv = "MRGKIT_ABLATION_PRESET"
+	// AblationSetEnv holds extra -set keys of the ablation grid ("k=v;..."),
+	// appended after the epochs: make notebooks-outputs gives those of the
+	// finished grid it shows (ABLATION_SET).
+	AblationSetEnv = "MRGKIT_ABLATION_SET"
 )
 
 // MissingError is a missing data or run directory: what it is, where, and
@@ -58,20 +63,21 @@ func (s Settings) PresetName() string {
 	return Pick("cpu", "tiny")
 }
 
-// SetString is the "-set" string of the settings (epochs, seed).
-func (s Settings) SetString() string {
-	var parts []string
+// epochs are the training epochs of the settings: Epochs, or 1 in smoke
+// mode, or 0 (the preset's).
+func (s Settings) epochs() int {
 	switch {
 	case s.Epochs > 0:
-		parts = append(parts, fmt.Sprintf("%s=%d", train.ParamEpochs, s.Epochs))
+		return s.Epochs
 	case Smoke():
-		parts = append(parts, train.ParamEpochs+"=1")
+		return 1
 	}
-	if s.Seed != 0 {
-		parts = append(parts, fmt.Sprintf("%s=%d", train.ParamSeed, s.Seed))
-	}
-	return strings.Join(parts, ";")
+	return 0
 }
+
+// SetString is the "-set" string of the settings (epochs, seed:
+// demo.NotebookSet).
+func (s Settings) SetString() string { return demo.NotebookSet(s.epochs(), s.Seed) }
 
 // Data returns the dataset directory: DataDir, which must hold an
 // annotation.json, or the notebooks' synthetic set (ToyCXR), generated on
@@ -112,15 +118,15 @@ func (s Settings) Run(name string) (string, error) {
 // checkpoint; the error names the directory and how to train it (notebook
 // makes the run: e.g. "02_train_teacher.ipynb").
 func (s Settings) TrainedRun(name, notebook string) (string, error) {
-	run, err := s.Run(name)
+	rdir, err := s.Run(name)
 	if err != nil {
 		return "", err
 	}
-	if !train.HasCheckpoint(filepath.Join(run, train.BestDir)) {
-		return "", &MissingError{What: "trained run (" + train.BestDir + "/)", Path: run,
-			Fix: fmt.Sprintf("run %s with the same settings first (or `mrg train -data DATA -out %s`)", notebook, run)}
+	if !run.HasCheckpoint(run.Dir(rdir).Best()) {
+		return "", &MissingError{What: "trained run (" + run.BestDir + "/)", Path: rdir,
+			Fix: fmt.Sprintf("run %s with the same settings first (or `mrg train -data DATA -out %s`)", notebook, rdir)}
 	}
-	return run, nil
+	return rdir, nil
 }
 
 // Ablation returns the seeds and the "-set" epochs of the ablation grid.
@@ -133,7 +139,13 @@ func (s Settings) Ablation() (seeds int, set string) {
 		epochs = envInt(AblationEpochsEnv, Pick(0, 1))
 	}
 	if epochs > 0 {
-		set = fmt.Sprintf("%s=%d", train.ParamEpochs, epochs)
+		set = demo.NotebookSet(epochs, 0)
+	}
+	if extra := strings.TrimSpace(os.Getenv(AblationSetEnv)); extra != "" {
+		if set != "" {
+			set += ";"
+		}
+		set += extra
 	}
 	return seeds, set
 }
@@ -172,8 +184,8 @@ func (s Settings) Show() {
 		data = d + " (synthetic, generated on first use)"
 	}
 	epochs := "the preset's"
-	if e := s.SetString(); strings.Contains(e, train.ParamEpochs) {
-		epochs = strings.TrimPrefix(strings.Split(e, ";")[0], train.ParamEpochs+"=")
+	if e := s.epochs(); e > 0 {
+		epochs = fmt.Sprint(e)
 	}
 	seeds, aset := s.Ablation()
 	rows := [][]string{

@@ -36,21 +36,24 @@ func TestSettingsSetString(t *testing.T) {
 
 func TestSettingsAblation(t *testing.T) {
 	for _, tc := range []struct {
-		name, smoke, seedsEnv, epochsEnv string
-		s                                Settings
-		seeds                            int
-		set                              string
+		name, smoke, seedsEnv, epochsEnv, setEnv string
+		s                                        Settings
+		seeds                                    int
+		set                                      string
 	}{
-		{"defaults", "", "", "", Settings{}, 3, ""},
-		{"smoke", "1", "", "", Settings{}, 1, "epochs=1"},
-		{"environment", "", "1", "2", Settings{}, 1, "epochs=2"},
-		{"settings win over the environment", "", "1", "2", Settings{AblationSeeds: 2, AblationEpochs: 4}, 2, "epochs=4"},
-		{"bad environment values are ignored", "", "x", "-1", Settings{}, 3, ""},
+		{"defaults", "", "", "", "", Settings{}, 3, ""},
+		{"smoke", "1", "", "", "", Settings{}, 1, "epochs=1"},
+		{"environment", "", "1", "2", "", Settings{}, 1, "epochs=2"},
+		{"settings win over the environment", "", "1", "2", "", Settings{AblationSeeds: 2, AblationEpochs: 4}, 2, "epochs=4"},
+		{"bad environment values are ignored", "", "x", "-1", "", Settings{}, 3, ""},
+		{"extra keys after the epochs", "", "3", "4", " val_limit=4 ", Settings{}, 3, "epochs=4;val_limit=4"},
+		{"extra keys alone", "", "", "", "val_limit=4", Settings{}, 3, "val_limit=4"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(SmokeEnv, tc.smoke)
 			t.Setenv(AblationSeedsEnv, tc.seedsEnv)
 			t.Setenv(AblationEpochsEnv, tc.epochsEnv)
+			t.Setenv(AblationSetEnv, tc.setEnv)
 			seeds, set := tc.s.Ablation()
 			if seeds != tc.seeds || set != tc.set {
 				t.Errorf("Ablation() = %d, %q; want %d, %q", seeds, set, tc.seeds, tc.set)

@@ -1,158 +1,27 @@
 package notebook
 
 import (
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
-
-	"github.com/mrgkit/mrgkit/mrgkit/plots"
-	"github.com/pkg/errors"
+	"github.com/mrgkit/mrgkit/mrgkit/ablate"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
-// PublishedRow is a published result quoted in METHOD.md, on real data, for
-// orientation beside the kit's own rows. Empty strings are "not reported".
-type PublishedRow struct {
-	Model, Data        string
-	B1, B4, MTR, RL    string
-	CEMicro, CEExample string // "P / R / F1"
+// The paper's table of saved results is package ablate's (paper.go); these
+// are the names the notebook cells call.
+
+// NamedRun is a run directory shown under a configuration name
+// (ablate.NamedRun).
+type NamedRun = ablate.NamedRun
+
+// CollectResults is ablate.CollectResults: the cells of the existing
+// results.json files, then one per evaluated run; sources lists what was read.
+func CollectResults(resultsFiles []string, runs []NamedRun, split string) (cells []run.Cell, sources []string, err error) {
+	return ablate.CollectResults(resultsFiles, runs, split)
 }
 
-// Published are METHOD.md's reference numbers.
-var Published = []PublishedRow{
-	{Model: "R2Gen", Data: "IU X-Ray", B1: ".470", B4: ".165", MTR: ".187", RL: ".371"},
-	{Model: "R2Gen", Data: "MIMIC-CXR", B1: ".353", B4: ".103", MTR: ".142", RL: ".277", CEMicro: ".333 / .273 / .276"},
-	{Model: "R2GenCMN", Data: "MIMIC-CXR", B1: ".353", B4: ".106", MTR: ".142", RL: ".278", CEMicro: ".334 / .275 / .278"},
-	{Model: "PromptMRG", Data: "MIMIC-CXR", B1: ".398", B4: ".112", MTR: ".157", RL: ".268", CEExample: ".501 / .509 / .476"},
+// PaperTable is ablate.PaperTable: result cells in the paper's layout.
+func PaperTable(cells []run.Cell, data string, withPublished bool) (string, error) {
+	return ablate.PaperTable(cells, data, withPublished)
 }
 
-// PaperTable formats ablation results in the paper's layout: one row per
-// configuration (file order) with mean ± std over seeds of BLEU-1, BLEU-4,
-// METEOR, ROUGE-L, CIDEr and CE precision / recall / F1 (micro and
-// example-based), followed, when withPublished, by the Published rows.
-// data names the dataset of our rows. Missing metrics show "–".
-func PaperTable(cells []plots.ResultCell, data string, withPublished bool) (string, error) {
-	if len(cells) == 0 {
-		return "", errors.New("notebook: no result cells")
-	}
-	stats := map[[2]string]plots.Bar{}
-	seeds := map[string]int{}
-	var configs []string
-	for _, c := range cells {
-		if seeds[c.Config] == 0 {
-			configs = append(configs, c.Config)
-		}
-		seeds[c.Config]++
-	}
-	for _, b := range plots.MeanStd(cells) {
-		stats[[2]string{b.Group, b.Name}] = b
-	}
-	cell := func(cfg, metric string) string {
-		b, ok := stats[[2]string{metric, cfg}]
-		if !ok {
-			return "–"
-		}
-		if seeds[cfg] > 1 {
-			return fmt.Sprintf("%.3f ± %.3f", b.Mean, b.Std)
-		}
-		return fmt.Sprintf("%.3f", b.Mean)
-	}
-	prf := func(cfg, avg string) string {
-		parts := []string{cell(cfg, "ce_"+avg+"_precision"), cell(cfg, "ce_"+avg+"_recall"), cell(cfg, "ce_"+avg+"_f1")}
-		if parts[0] == "–" && parts[1] == "–" && parts[2] == "–" {
-			return "–"
-		}
-		return strings.Join(parts, " / ")
-	}
-	header := []string{"model", "data", "seeds", "B1", "B4", "MTR", "RL", "CIDEr", "CE P / R / F1 (micro)", "CE P / R / F1 (example)"}
-	var rows [][]string
-	for _, cfg := range configs {
-		rows = append(rows, []string{cfg, data, fmt.Sprint(seeds[cfg]),
-			cell(cfg, "BLEU_1"), cell(cfg, "BLEU_4"), cell(cfg, "METEOR"), cell(cfg, "ROUGE_L"), cell(cfg, "CIDEr"),
-			prf(cfg, "micro"), prf(cfg, "example")})
-	}
-	if withPublished {
-		dash := func(s string) string {
-			if s == "" {
-				return "–"
-			}
-			return s
-		}
-		for _, p := range Published {
-			rows = append(rows, []string{p.Model + " (published)", p.Data, "–", dash(p.B1), dash(p.B4), dash(p.MTR), dash(p.RL), "–",
-				dash(p.CEMicro), dash(p.CEExample)})
-		}
-	}
-	return MarkdownTable(header, rows), nil
-}
-
-// EvalCell reads RUN/eval_<split>/metrics.json (written by
-// train.EvaluateRun and `mrg eval`) as one result cell named config.
-func EvalCell(run, split, config string) (plots.ResultCell, error) {
-	path := filepath.Join(run, "eval_"+split, "metrics.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return plots.ResultCell{}, errors.Wrap(err, "notebook: reading evaluation metrics")
-	}
-	var m struct {
-		Metrics map[string]float64 `json:"metrics"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return plots.ResultCell{}, errors.Wrapf(err, "notebook: %s", path)
-	}
-	if len(m.Metrics) == 0 {
-		return plots.ResultCell{}, errors.Errorf("notebook: %s has no metrics", path)
-	}
-	return plots.ResultCell{Config: config, Seed: 1, Metrics: m.Metrics}, nil
-}
-
-// NamedRun is a run directory shown under a configuration name.
-type NamedRun struct{ Name, Dir string }
-
-// CollectResults gathers saved results: the cells of each existing
-// results.json (an ablation), then one cell per run whose
-// eval_<split>/metrics.json exists. Missing files are skipped; sources
-// lists what was read. Unreadable files are errors.
-func CollectResults(resultsFiles []string, runs []NamedRun, split string) (cells []plots.ResultCell, sources []string, err error) {
-	for _, f := range resultsFiles {
-		if !Exists(f) {
-			continue
-		}
-		c, err := plots.ReadResults(f)
-		if err != nil {
-			return nil, nil, err
-		}
-		cells = append(cells, c...)
-		sources = append(sources, f)
-	}
-	for _, r := range runs {
-		p := filepath.Join(r.Dir, "eval_"+split, "metrics.json")
-		if !Exists(p) {
-			continue
-		}
-		c, err := EvalCell(r.Dir, split, r.Name)
-		if err != nil {
-			return nil, nil, err
-		}
-		cells = append(cells, c)
-		sources = append(sources, p)
-	}
-	return cells, sources, nil
-}
-
-// PublishedTable formats only the Published rows, in PaperTable's layout.
-func PublishedTable() string {
-	header := []string{"model", "data", "B1", "B4", "MTR", "RL", "CE P / R / F1 (micro)", "CE P / R / F1 (example)"}
-	dash := func(s string) string {
-		if s == "" {
-			return "–"
-		}
-		return s
-	}
-	var rows [][]string
-	for _, p := range Published {
-		rows = append(rows, []string{p.Model, p.Data, dash(p.B1), dash(p.B4), dash(p.MTR), dash(p.RL), dash(p.CEMicro), dash(p.CEExample)})
-	}
-	return MarkdownTable(header, rows)
-}
+// PublishedTable is ablate.PublishedTable: the published rows only.
+func PublishedTable() string { return ablate.PublishedTable() }

@@ -1,99 +1,24 @@
 package plots
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
-// LogRecord is one line of a training log (JSON lines written by train):
-// Kind is "step" or "epoch" (other kinds are kept but not plotted), Values
-// holds every other numeric field (loss, lm_loss, lr, BLEU_4, ...). Unknown
-// keys are kept; non-numeric ones (other than kind and split) are ignored.
-type LogRecord struct {
-	Kind   string
-	Step   int
-	Epoch  int
-	Split  string
-	Values map[string]float64
-}
+// LogRecord is one line of a training log (run.Record).
+type LogRecord = run.Record
 
-// ReadLog parses a JSON-lines training log. Blank lines are skipped, and so
-// is a truncated last line without a trailing newline (a run killed while
-// writing); any other malformed line is an error naming file and line.
-func ReadLog(path string) ([]LogRecord, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, errors.Wrap(err, "plots: reading training log")
-	}
-	return ParseLog(path, data)
-}
+// ReadLog reads a run's log.jsonl (run.ReadLog).
+func ReadLog(path string) ([]LogRecord, error) { return run.ReadLog(path) }
 
-// ParseLog is ReadLog on the log's bytes; name is used in errors.
-func ParseLog(name string, data []byte) ([]LogRecord, error) {
-	var recs []LogRecord
-	lines := bytes.Split(data, []byte("\n"))
-	for i, line := range lines {
-		lineNo := i + 1
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(line, &raw); err != nil {
-			if i == len(lines)-1 {
-				break // partial final line (no newline) of an interrupted run
-			}
-			return nil, errors.Errorf("plots: %s:%d: not a JSON object: %v", name, lineNo, err)
-		}
-		rec := LogRecord{Values: map[string]float64{}}
-		for k, v := range raw {
-			switch k {
-			case "kind", "split":
-				var s string
-				if err := json.Unmarshal(v, &s); err != nil {
-					return nil, errors.Errorf("plots: %s:%d: field %q is not a string", name, lineNo, k)
-				}
-				if k == "kind" {
-					rec.Kind = s
-				} else {
-					rec.Split = s
-				}
-			default:
-				var f float64
-				if err := json.Unmarshal(v, &f); err != nil {
-					if t := bytes.TrimSpace(v); len(t) > 0 && (t[0] == '-' || t[0] >= '0' && t[0] <= '9') {
-						return nil, errors.Errorf("plots: %s:%d: field %q is %s, not a finite number", name, lineNo, k, abbrev(t))
-					}
-					continue // not a number: ignore (tolerant of unknown fields)
-				}
-				switch k {
-				case "step":
-					rec.Step = int(f)
-				case "epoch":
-					rec.Epoch = int(f)
-				default:
-					rec.Values[k] = f
-				}
-			}
-		}
-		recs = append(recs, rec)
-	}
-	return recs, nil
-}
-
-func abbrev(b []byte) string {
-	if len(b) > 30 {
-		return string(b[:30]) + "..."
-	}
-	return string(b)
-}
+// ParseLog parses log.jsonl bytes (run.ParseLog).
+func ParseLog(name string, data []byte) ([]LogRecord, error) { return run.ParseLog(name, data) }
 
 // Loss components plotted by LossCurves, in legend order, when present.
 var lossKeys = []string{"loss", "lm_loss", "cls_loss", "kd_global", "kd_local"}
@@ -298,15 +223,19 @@ func isMetricKey(k string) bool {
 var knownMetrics = []string{"BLEU_1", "BLEU_2", "BLEU_3", "BLEU_4", "METEOR", "ROUGE_L", "CIDEr",
 	"ce_micro_f1", "ce_macro_f1", "ce_example_f1"}
 
-func metricOrder(m map[string]bool) []string {
+func metricOrder(m map[string]bool) []string { return orderKeys(knownMetrics, m) }
+
+// orderKeys lists the keys of m: those of known in its order, then the
+// others alphabetically.
+func orderKeys(known []string, m map[string]bool) []string {
 	var out, rest []string
-	for _, k := range knownMetrics {
+	for _, k := range known {
 		if m[k] {
 			out = append(out, k)
 		}
 	}
 	for k := range m {
-		if !slices.Contains(knownMetrics, k) {
+		if !slices.Contains(known, k) {
 			rest = append(rest, k)
 		}
 	}

@@ -1,8 +1,12 @@
 // Package plots draws mrgkit's figures with gonum/plot: line curves, bar
 // charts with error bars, attention overlays and heatmaps, as PNG or SVG.
 //
-// The API takes plain Go data (slices, images), so it depends on no model
-// package; LossCurves reads the JSON-lines training log written by train.
+// The drawing API takes plain Go data (slices, images). The figures of the
+// kit's artefacts build on it: a dataset's (DatasetFigures, from package
+// data's statistics), a run's log (LossCurves), a trained run's knowledge
+// graph and attention (GraphFigures, AttentionFigures, read through package
+// run), results over seeds (CellBars, AblationBars), and the metric table
+// of runs (MetricsTable); `mrg demo` and the notebooks draw with these.
 // Every file is written atomically (temporary file + rename), and the output
 // format is chosen by the path's extension: ".png" or ".svg".
 package plots
@@ -12,7 +16,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -24,6 +27,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
 )
 
 // DPI is the resolution of PNG output: a 6x4 inch figure is 600x400 pixels.
@@ -183,40 +188,7 @@ func save(path string, w, h vg.Length, drawFn func(c draw.Canvas)) (err error) {
 			return errors.Wrapf(err, "plots: encoding %s", path)
 		}
 	}
-	return WriteFileAtomic(path, buf.Bytes())
-}
-
-// WriteFileAtomic writes data to a temporary file in path's directory
-// (created if needed) and renames it over path, so readers never see a
-// partial file.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return errors.Wrapf(err, "plots: creating directory for %s", path)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return errors.Wrapf(err, "plots: writing %s", path)
-	}
-	tmpName := tmp.Name()
-	_, werr := tmp.Write(data)
-	if werr == nil {
-		werr = tmp.Sync()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmpName, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmpName, path)
-	}
-	if werr != nil {
-		_ = os.Remove(tmpName)
-		return errors.Wrapf(werr, "plots: writing %s", path)
-	}
-	return nil
+	return atomicfile.WriteFile(path, buf.Bytes())
 }
 
 // labelTicks places the given labels at integer positions 0..n-1 (or

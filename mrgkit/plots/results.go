@@ -1,49 +1,20 @@
 package plots
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
-// ResultCell is one trained-and-evaluated cell of an ablation grid, as in
-// the ablation's results.json: {"cells":[{"config":..,"seed":..,"metrics":{..}}]}.
-type ResultCell struct {
-	Config  string             `json:"config"`
-	Seed    int                `json:"seed"`
-	Metrics map[string]float64 `json:"metrics"`
-}
+// ResultCell is one cell of an ablation's results.json (run.Cell).
+type ResultCell = run.Cell
 
-// ReadResults reads an ablation results.json. Unknown fields are ignored;
-// a cell without a config name or without metrics is an error naming it.
-func ReadResults(path string) ([]ResultCell, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, errors.Wrap(err, "plots: reading results")
-	}
-	var doc struct {
-		Cells []ResultCell `json:"cells"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, errors.Wrapf(err, "plots: %s: not a results file", path)
-	}
-	if len(doc.Cells) == 0 {
-		return nil, errors.Errorf("plots: %s: no cells", path)
-	}
-	for i, c := range doc.Cells {
-		if c.Config == "" {
-			return nil, errors.Errorf("plots: %s: cell %d has no config name", path, i)
-		}
-		if len(c.Metrics) == 0 {
-			return nil, errors.Errorf("plots: %s: cell %d (%s, seed %d) has no metrics", path, i, c.Config, c.Seed)
-		}
-	}
-	return doc.Cells, nil
-}
+// ReadResults reads the cells of an ablation's results.json (run.ReadResults).
+func ReadResults(path string) ([]ResultCell, error) { return run.ReadResults(path) }
 
 // MeanStd returns, for every (metric, config) pair present, the mean and
 // the sample standard deviation (n-1; 0 for a single seed) over seeds, as

@@ -21,9 +21,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pkg/errors"
+
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/data"
-	"github.com/pkg/errors"
 )
 
 // Config sizes the dataset.
@@ -183,7 +184,7 @@ func Generate(dir string, cfg Config, progress io.Writer) error {
 		Val:   entries[cfg.Train : cfg.Train+cfg.Val],
 		Test:  entries[cfg.Train+cfg.Val:],
 	}
-	if err := ann.Save(filepath.Join(dir, "annotation.json")); err != nil {
+	if err := ann.Save(data.AnnotationPath(dir)); err != nil {
 		return err
 	}
 	if progress != nil {
@@ -261,7 +262,7 @@ func (s *Stats) String() string {
 
 // Describe loads dir/annotation.json and returns its label statistics.
 func Describe(dir string) (*Stats, error) {
-	ann, err := data.LoadAnnotation(filepath.Join(dir, "annotation.json"))
+	ann, err := data.LoadAnnotation(data.AnnotationPath(dir))
 	if err != nil {
 		return nil, err
 	}

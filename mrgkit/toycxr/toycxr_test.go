@@ -47,7 +47,7 @@ func TestGenerateSmall(t *testing.T) {
 	if !strings.Contains(progress.String(), "48/16/16") {
 		t.Errorf("progress %q", progress.String())
 	}
-	ann, err := data.LoadAnnotation(filepath.Join(dir, "annotation.json"))
+	ann, err := data.LoadAnnotation(data.AnnotationPath(dir))
 	if err != nil {
 		t.Fatal(err)
 	}

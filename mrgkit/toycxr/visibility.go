@@ -9,9 +9,10 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/pkg/errors"
+
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/data"
-	"github.com/pkg/errors"
 )
 
 // Visibility is how well one crude, hand-made pixel feature per drawn
@@ -301,7 +302,7 @@ func DescribeVisibility(dir string, resize, crop int) (*Visibility, error) {
 	if err := t.Validate(); err != nil {
 		return nil, errors.Wrap(err, "toycxr: visibility")
 	}
-	ann, err := data.LoadAnnotation(filepath.Join(dir, "annotation.json"))
+	ann, err := data.LoadAnnotation(data.AnnotationPath(dir))
 	if err != nil {
 		return nil, err
 	}

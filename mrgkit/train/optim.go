@@ -11,21 +11,23 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+
+	"github.com/mrgkit/mrgkit/mrgkit/hparams"
 )
 
 // Optimiser hyperparameters (root scope of the store).
 const (
-	ParamLR           = "lr"            // peak learning rate
-	ParamMinLR        = "min_lr"        // final learning rate of the cosine decay
-	ParamWarmupSteps  = "warmup_steps"  // linear warm-up steps
-	ParamTotalSteps   = "total_steps"   // set by the loop: steps of the whole run
-	ParamWeightDecay  = "weight_decay"  // AdamW decoupled decay (not on biases/norms)
-	ParamClipGrad     = "clip_grad"     // clip each gradient value to ±clip_grad (0: off)
-	ParamAdamBeta1    = "adam_beta1"    //
-	ParamAdamBeta2    = "adam_beta2"    //
-	ParamAdamEpsilon  = "adam_eps"      //
-	optimizerScope    = "adamw"         // where moments live
-	lrVariableName    = "learning_rate" // last learning rate used, for logging
+	ParamLR           = "learning_rate"     // peak learning rate; GoMLX's optimizer.ParamLearningRate (alias: lr)
+	ParamMinLR        = "min_lr"            // final learning rate of the cosine decay
+	ParamWarmupSteps  = "warmup_steps"      // linear warm-up steps
+	ParamTotalSteps   = "total_steps"       // set by the loop: steps of the whole run
+	ParamWeightDecay  = "adam_weight_decay" // decoupled decay, not on biases/norms; GoMLX's optimizer.ParamAdamWeightDecay (alias: weight_decay)
+	ParamClipGrad     = "clip_grad"         // clip each gradient value to ±clip_grad (0: off)
+	ParamAdamBeta1    = "adam_beta1"        // GoMLX's optimizer.ParamAdamBeta1
+	ParamAdamBeta2    = "adam_beta2"        // GoMLX's optimizer.ParamAdamBeta2
+	ParamAdamEpsilon  = "adam_epsilon"      // GoMLX's optimizer.ParamAdamEpsilon (alias: adam_eps)
+	optimizerScope    = "adamw"             // where moments live
+	lrVariableName    = "learning_rate"     // last learning rate used, for logging
 	globalStepVarName = optimizer.GlobalStepVariableName
 )
 
@@ -36,6 +38,18 @@ const (
 // then a cosine decay to ParamMinLR at ParamTotalSteps, computed in the graph
 // from the global step so that a resumed run continues the same schedule.
 // It implements GoMLX's optimizer.Interface.
+//
+// Why not GoMLX's optimizer.Adam().WeightDecay(wd) (v0.28.16, read in
+// ml/train/optimizer/adam.go): its applyAdamGraph decays every trainable
+// variable, with no way to exclude biases, norms and position tables (a
+// wrapper around UpdateGraphWithGradients can clip the gradients but not
+// exclude variables from the decay), and its only clipping,
+// ParamClipStepByValue, clips the update step, not the gradient as R2Gen's
+// clip_grad_value_ does. Swapping it in would also rename every run's moment
+// variables (AdamOptimizer/..._1st_moment against adamw/..._m1) and change
+// the demo's numbers. The update below is GoMLX's Adam formula (same debias
+// terms and epsilon placement) with those two differences;
+// TestAdamWMatchesTextbook checks it against AdamW written out in float64.
 type AdamW struct{}
 
 var _ optimizer.Interface = AdamW{}
@@ -73,6 +87,13 @@ func LearningRate(step, warmup, total int, lr, minLR float64) float64 {
 	return minLR + 0.5*(lr-minLR)*(1+math.Cos(math.Pi*p))
 }
 
+// scheduleGraph is the schedule in the graph. GoMLX's cosineschedule
+// (v0.28.16) computes another schedule, so it cannot serve without changing
+// every run: its warm-up ramps from min_lr (not from 0) and counts steps
+// from 0 (the counter's value before its increment; here the global step
+// after it, from 1); past the period the cycle wraps back to the peak
+// (fractional part) where this one holds min_lr; and its NumCycles form
+// reads the last step from GoMLX's train.Loop, which the kit's loop is not.
 func scheduleGraph(step *Node, warmup, total int, lr, minLR float64) *Node {
 	g := step.Graph()
 	s := ConvertDType(step, dtypes.Float32)
@@ -89,15 +110,15 @@ func scheduleGraph(step *Node, warmup, total int, lr, minLR float64) *Node {
 // UpdateGraph implements optimizer.Interface.
 func (AdamW) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
 	root := scope.Store().RootScope()
-	lr := model.GetParamOr(root, ParamLR, 5e-4)
-	minLR := model.GetParamOr(root, ParamMinLR, 5e-6)
-	warmup := model.GetParamOr(root, ParamWarmupSteps, 0)
-	total := model.GetParamOr(root, ParamTotalSteps, 1)
-	wd := model.GetParamOr(root, ParamWeightDecay, 0.05)
-	clip := model.GetParamOr(root, ParamClipGrad, 0.1)
-	beta1 := model.GetParamOr(root, ParamAdamBeta1, 0.9)
-	beta2 := model.GetParamOr(root, ParamAdamBeta2, 0.999)
-	eps := model.GetParamOr(root, ParamAdamEpsilon, 1e-8)
+	lr := hparams.Float(root, ParamLR)
+	minLR := hparams.Float(root, ParamMinLR)
+	warmup := hparams.Int(root, ParamWarmupSteps)
+	total := hparams.Int(root, ParamTotalSteps)
+	wd := hparams.Float(root, ParamWeightDecay)
+	clip := hparams.Float(root, ParamClipGrad)
+	beta1 := hparams.Float(root, ParamAdamBeta1)
+	beta2 := hparams.Float(root, ParamAdamBeta2)
+	eps := hparams.Float(root, ParamAdamEpsilon)
 
 	var vars []*model.Variable
 	for v := range scope.IterVariables() {

@@ -13,21 +13,20 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
+	"github.com/mrgkit/mrgkit/mrgkit/hparams"
 	"github.com/mrgkit/mrgkit/mrgkit/internal/usage"
 	"github.com/mrgkit/mrgkit/mrgkit/metrics"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 // Training hyperparameters (root scope), beside the optimiser's (optim.go).
 const (
-	ParamBatchSize       = "batch_size"
 	ParamEpochs          = "epochs"
-	ParamSeed            = "seed"
 	ParamCheckpointEvery = "checkpoint_every" // steps between checkpoints (0: epoch ends only)
 	ParamValBeam         = "val_beam"         // beam width of per-epoch validation
 	ParamValLimit        = "val_limit"        // validation batches per epoch (0: all)
 	ParamSelectMetric    = "select_metric"    // validation metric(s) for model selection, "+"-separated keys are summed
-	ParamRotateDeg       = "rotate_deg"       // training augmentation
 	ParamVocabThreshold  = "vocab_threshold"  // 0: the dataset's default (3 IU, 10 MIMIC)
 	ParamMinGenLen       = "min_gen_len"      // minimum generated words
 	ParamLengthPenalty   = "length_penalty"   // validation beam: logprob / (words+1)^α
@@ -35,58 +34,51 @@ const (
 	// ParamLogitAdjust sets the diagnosis branch's base probabilities after
 	// each validation pass (eval.AdjustF1, AdjustPaper or AdjustNone).
 	ParamLogitAdjust = "logit_adjust"
-	// ParamReportOrder is the sentence order of the decoder's training
-	// targets: "canonical" (labeler.CanonicalOrder: findings stated in
-	// CheXpert order, so the prompts say what comes next), "planned"
-	// (labeler.PlannedOrder: canonical, each sentence prefixed by a
-	// content-plan word for its observation, dropped from the output text)
-	// or "original".
-	ParamReportOrder = "report_order"
 )
 
-// Defaults are the training hyperparameters of the `cpu` preset.
-func Defaults() map[string]any {
-	return map[string]any{
-		ParamBatchSize:       16,
-		ParamEpochs:          8,
-		ParamSeed:            42,
-		ParamCheckpointEvery: 200,
-		ParamValBeam:         1,
-		ParamValLimit:        0,
-		ParamSelectMetric:    "BLEU_4+ce_micro_f1",
-		ParamRotateDeg:       5.0,
-		ParamVocabThreshold:  0,
-		ParamMinGenLen:       3,
-		ParamLengthPenalty:   mrgmodel.DefaultDecodeOptions().LengthPenalty,
-		ParamNoRepeatNgram:   mrgmodel.DefaultDecodeOptions().NoRepeatNgram,
-		ParamLogitAdjust:     eval.AdjustF1,
-		ParamReportOrder:     "planned",
-		ParamLR:              5e-3, // high for a short CPU run: the decoder learns to use its prompts in a few hundred steps (README)
-		ParamMinLR:           1e-5,
-		ParamWarmupSteps:     100,
-		ParamTotalSteps:      0,
-		ParamWeightDecay:     0.05,
-		ParamClipGrad:        0.1,
-		ParamAdamBeta1:       0.9,
-		ParamAdamBeta2:       0.999,
-		ParamAdamEpsilon:     1e-8,
-	}
+// The training hyperparameters: their defaults are the `cpu` preset's
+// values. Resumable ones may change when a run is resumed (applyResume).
+func init() {
+	d := mrgmodel.DefaultDecodeOptions()
+	hparams.Register("train",
+		hparams.Spec{Key: ParamEpochs, Default: 8, Range: "[1,)", Resumable: true, Doc: "training epochs"},
+		hparams.Spec{Key: ParamCheckpointEvery, Default: 200, Range: "[0,)", Resumable: true, Doc: "steps between checkpoints (0: at epoch ends only)"},
+		hparams.Spec{Key: ParamValBeam, Default: 1, Range: "[1,16]", Resumable: true, Doc: "beam width of per-epoch validation"},
+		hparams.Spec{Key: ParamValLimit, Default: 0, Range: "[0,)", Resumable: true, Doc: "validation batches per epoch (0: every one)"},
+		hparams.Spec{Key: ParamSelectMetric, Default: "BLEU_4+ce_micro_f1", Doc: "validation metric(s) selecting best/; \"+\"-separated keys are summed"},
+		hparams.Spec{Key: ParamVocabThreshold, Default: 0, Range: "[0,)", Doc: "minimum word count of the vocabulary (0: the dataset's default, 3 IU, 10 MIMIC)"},
+		hparams.Spec{Key: ParamMinGenLen, Default: 3, Range: "[0,)", Resumable: true, Doc: "validation decoding: minimum generated words"},
+		hparams.Spec{Key: ParamLengthPenalty, Default: d.LengthPenalty, Range: "[0,5]", Doc: "validation beam: score = logprob / (words+1)^α"},
+		hparams.Spec{Key: ParamNoRepeatNgram, Default: d.NoRepeatNgram, Range: "[0,)", Doc: "validation decoding: n-gram blocking (0: off)"},
+		hparams.Spec{Key: ParamLogitAdjust, Default: eval.AdjustF1, Choices: []string{eval.AdjustF1, eval.AdjustPaper, eval.AdjustNone},
+			Doc: "how the diagnosis branch's base probabilities are set after each validation pass"},
+		// High for a short CPU run: the decoder learns to use its prompts in a few hundred steps (README).
+		hparams.Spec{Key: ParamLR, Aliases: []string{"lr"}, Default: 5e-3, Range: "(0,10]", Resumable: true,
+			Doc: "peak learning rate (AdamW steps are about lr per weight: above 10 it diverges at once)"},
+		hparams.Spec{Key: ParamMinLR, Default: 1e-5, Range: "[0,)", Resumable: true, Doc: "final learning rate of the cosine decay (<= learning_rate)"},
+		hparams.Spec{Key: ParamWarmupSteps, Default: 100, Range: "[0,)", Resumable: true, Doc: "linear warm-up steps"},
+		hparams.Spec{Key: ParamTotalSteps, Default: 0, Range: "[0,)", Doc: "steps of the whole run (set by the loop: epochs x batches)"},
+		hparams.Spec{Key: ParamWeightDecay, Aliases: []string{"weight_decay"}, Default: 0.05, Range: "[0,)", Resumable: true,
+			Doc: "AdamW's decoupled weight decay, on matrices and kernels only (not biases, norms, positions)"},
+		hparams.Spec{Key: ParamClipGrad, Default: 0.1, Range: "[0,)", Resumable: true, Doc: "clip each gradient value to ±clip_grad (0: off; R2Gen's clip_grad_value_)"},
+		hparams.Spec{Key: ParamAdamBeta1, Default: 0.9, Range: "[0,1)", Doc: "Adam's first-moment decay"},
+		hparams.Spec{Key: ParamAdamBeta2, Default: 0.999, Range: "[0,1)", Doc: "Adam's second-moment decay"},
+		hparams.Spec{Key: ParamAdamEpsilon, Aliases: []string{"adam_eps"}, Default: 1e-8, Range: "(0,)", Doc: "Adam's epsilon"},
+	)
 }
 
 // Presets overrides per model preset.
 var Presets = map[string]map[string]any{
-	"tiny":  {ParamEpochs: 1, ParamBatchSize: 4, ParamWarmupSteps: 2, ParamCheckpointEvery: 0, ParamLR: 1e-3},
+	"tiny":  {ParamEpochs: 1, run.ParamBatchSize: 4, ParamWarmupSteps: 2, ParamCheckpointEvery: 0, ParamLR: 1e-3},
 	"cpu":   {},
-	"paper": {ParamReportOrder: "original", ParamEpochs: 10, ParamLR: 5e-5, ParamMinLR: 5e-6, ParamWarmupSteps: 2000, ParamValBeam: 3},
+	"paper": {run.ParamReportOrder: "original", ParamEpochs: 10, ParamLR: 5e-5, ParamMinLR: 5e-6, ParamWarmupSteps: 2000, ParamValBeam: 3},
 }
 
 // Configure fills a new store with the model and training hyperparameters
 // of a preset, then applies the user's "-set" string.
 func Configure(store *model.Store, preset, set string) error {
+	hparams.SetDefaults(store, "train", "run")
 	root := store.RootScope()
-	for k, v := range Defaults() {
-		root.SetParam(k, v)
-	}
 	if over, ok := Presets[preset]; ok {
 		for k, v := range over {
 			root.SetParam(k, v)
@@ -98,41 +90,15 @@ func Configure(store *model.Store, preset, set string) error {
 	return usage.Wrap(validate(store))
 }
 
-// MaxLR is the largest learning rate validate accepts: AdamW steps are
-// about lr per weight, so anything larger diverges at the first step.
-const MaxLR = 10.0
-
 func validate(store *model.Store) error {
-	r := store.RootScope()
-	lr := model.GetParamOr(r, ParamLR, 1e-3)
-	minLR := model.GetParamOr(r, ParamMinLR, 0.0)
-	if err := CheckSelectMetric(model.GetParamOr(r, ParamSelectMetric, "BLEU_4")); err != nil {
+	if err := hparams.Validate(store); err != nil {
 		return err
 	}
-	switch {
-	case model.GetParamOr(r, ParamBatchSize, 16) < 1:
-		return errors.Errorf("%s must be >= 1", ParamBatchSize)
-	case model.GetParamOr(r, ParamEpochs, 1) < 1:
-		return errors.Errorf("%s must be >= 1", ParamEpochs)
-	case !(lr > 0 && lr <= MaxLR): // also refuses NaN
-		return errors.Errorf("%s=%v: must be in (0, %g]", ParamLR, lr, MaxLR)
-	case !(minLR >= 0 && minLR <= lr):
+	r := store.RootScope()
+	if lr, minLR := hparams.Float(r, ParamLR), hparams.Float(r, ParamMinLR); minLR > lr {
 		return errors.Errorf("%s=%v: must be in [0, %s=%v]", ParamMinLR, minLR, ParamLR, lr)
-	case model.GetParamOr(r, ParamCheckpointEvery, 0) < 0:
-		return errors.Errorf("%s=%d: must be >= 0 (0: at epoch ends only)", ParamCheckpointEvery, model.GetParamOr(r, ParamCheckpointEvery, 0))
-	case model.GetParamOr(r, ParamValLimit, 0) < 0:
-		return errors.Errorf("%s=%d: must be >= 0 (0: every validation batch)", ParamValLimit, model.GetParamOr(r, ParamValLimit, 0))
-	case model.GetParamOr(r, ParamMinGenLen, 0) < 0:
-		return errors.Errorf("%s must be >= 0", ParamMinGenLen)
-	case model.GetParamOr(r, ParamValBeam, 1) < 1:
-		return errors.Errorf("%s must be >= 1", ParamValBeam)
-	case model.GetParamOr(r, ParamWarmupSteps, 0) < 0:
-		return errors.Errorf("%s must be >= 0", ParamWarmupSteps)
 	}
-	if o := model.GetParamOr(r, ParamReportOrder, "original"); o != "canonical" && o != "original" && o != "planned" {
-		return errors.Errorf("%s=%q: must be canonical, original or planned", ParamReportOrder, o)
-	}
-	if err := eval.CheckAdjust(model.GetParamOr(r, ParamLogitAdjust, eval.AdjustF1)); err != nil {
+	if err := CheckSelectMetric(hparams.String(r, ParamSelectMetric)); err != nil {
 		return err
 	}
 	return ValidationDecode(store).Validate(mrgmodel.ReadConfig(store))
@@ -141,10 +107,8 @@ func validate(store *model.Store) error {
 // ValidationDecode returns the decoding options of per-epoch validation.
 func ValidationDecode(store *model.Store) mrgmodel.DecodeOptions {
 	r := store.RootScope()
-	d := mrgmodel.DefaultDecodeOptions()
-	return mrgmodel.DecodeOptions{Beam: model.GetParamOr(r, ParamValBeam, 1), MinLen: model.GetParamOr(r, ParamMinGenLen, d.MinLen),
-		RepetitionPenalty: 1, LengthPenalty: model.GetParamOr(r, ParamLengthPenalty, d.LengthPenalty),
-		NoRepeatNgram: model.GetParamOr(r, ParamNoRepeatNgram, d.NoRepeatNgram)}
+	return mrgmodel.DecodeOptions{Beam: hparams.Int(r, ParamValBeam), MinLen: hparams.Int(r, ParamMinGenLen),
+		RepetitionPenalty: 1, LengthPenalty: hparams.Float(r, ParamLengthPenalty), NoRepeatNgram: hparams.Int(r, ParamNoRepeatNgram)}
 }
 
 // PresetParams returns every hyperparameter (model and training) of a preset.

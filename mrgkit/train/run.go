@@ -1,37 +1,23 @@
 package train
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/pkg/errors"
 
-	"github.com/mrgkit/mrgkit/mrgkit/backend"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/data"
-	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	"github.com/mrgkit/mrgkit/mrgkit/labeler"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
-)
-
-// Files of a run directory.
-const (
-	LogFile     = "log.jsonl"  // per-step and per-epoch metrics (JSON lines)
-	VocabFile   = "vocab.json" // the data vocabulary
-	CkptDir     = "ckpt"       // latest checkpoint (resume)
-	BestDir     = "best"       // best checkpoint on validation (eval, generate, teacher)
-	RunInfoFile = "run.json"   // what the run was trained on
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 // StepGraphFn builds a training step: inputs images, tokens, labels; outputs
@@ -54,463 +40,17 @@ type Options struct {
 	// kind to resume, replacing the kit's files there (never others).
 	Force bool
 
-	// Hooks for phase 2 (package distill).
-	Prepare     func(store *model.Store, vocab *data.Vocab) error // after configuration, before compiling
-	StepGraph   StepGraphFn                                       // default: TeacherStepGraph(AdamW{})
-	LossNames   []string                                          // names of the loss parts; default lm_loss, cls_loss
-	Kind        string                                            // "teacher" (default) or "student", recorded in run.json
-	Vocab       *data.Vocab                                       // use this vocabulary (a student uses its teacher's)
-	ExtraParams map[string]any                                    // extra hyperparameters (with defaults) that -set may change
-	Teacher     string                                            // recorded in run.json
+	// Recipe is the kind of run (nil: Teacher{}); package distill brings
+	// the student's.
+	Recipe  Recipe
+	Vocab   *data.Vocab // use this vocabulary (a student uses its teacher's)
+	Teacher string      // recorded in run.json
 	// InitEncoder is a GoMLX checkpoint directory (e.g. another run's best/,
 	// or converted ImageNet weights) whose /model/encoder/... variables
 	// initialise a new run's visual encoder. Ignored on resume.
 	InitEncoder string
-	// Observe, if set, receives the run's progress (observe.go).
-	Observe Observer
-}
-
-// RunInfo is written to run.json.
-type RunInfo struct {
-	Kind      string `json:"kind"`
-	DataDir   string `json:"data_dir"`
-	Dataset   string `json:"dataset"`
-	ImageRoot string `json:"image_root"`
-	Preset    string `json:"preset"`
-	Set       string `json:"set"`
-	Backend   string `json:"backend"`
-	Teacher   string `json:"teacher,omitempty"`
-}
-
-// Summary is what Train returns.
-type Summary struct {
-	Dir        string
-	Steps      int
-	BestEpoch  int
-	BestScore  float64
-	BestValues map[string]float64
-	Seconds    float64
-	SecPerStep float64
-	Stopped    bool // stopped early by MaxSteps
-}
-
-// Data bundles what a run reads from a dataset.
-type Data struct {
-	Ann       *data.Annotation
-	Clean     func(string) string
-	Vocab     *data.Vocab
-	ImageRoot string
-	Refs      map[string]string // id → cleaned report, every split
-}
-
-// LoadData reads the annotation and builds (or loads) the vocabulary.
-func LoadData(dataDir, dataset, imageRoot string, vocab *data.Vocab, threshold int) (*Data, error) {
-	annPath := filepath.Join(dataDir, "annotation.json")
-	if _, err := os.Stat(annPath); err != nil {
-		return nil, errors.Errorf("data directory %s has no annotation.json (generate one with `mrg data synth -out %s`)", dataDir, dataDir)
-	}
-	ann, err := data.LoadAnnotation(annPath)
-	if err != nil {
-		return nil, err
-	}
-	clean, err := data.Cleaner(dataset)
-	if err != nil {
-		return nil, err
-	}
-	if imageRoot == "" {
-		imageRoot = filepath.Join(dataDir, "images")
-	}
-	d := &Data{Ann: ann, Clean: clean, ImageRoot: imageRoot, Refs: map[string]string{}}
-	for _, e := range ann.All() {
-		d.Refs[e.ID] = clean(e.Report)
-	}
-	if vocab == nil {
-		if threshold <= 0 {
-			threshold, _, err = data.DefaultThreshold(dataset)
-			if err != nil {
-				return nil, err
-			}
-		}
-		var reports []string
-		for _, e := range ann.Train {
-			reports = append(reports, d.Refs[e.ID])
-		}
-		if len(reports) == 0 {
-			return nil, errors.Errorf("%s: the train split is empty", annPath)
-		}
-		vocab = data.BuildVocab(reports, threshold)
-	}
-	d.Vocab = vocab
-	return d, nil
-}
-
-// Loader builds a loader over one split with the store's image settings.
-func (d *Data) Loader(store *model.Store, split string, train bool) (*data.Loader, error) {
-	entries, err := d.Ann.Split(split)
-	if err != nil {
-		return nil, err
-	}
-	if len(entries) == 0 {
-		return nil, errors.Errorf("split %q is empty", split)
-	}
-	c := mrgmodel.ReadConfig(store)
-	r := store.RootScope()
-	bs := model.GetParamOr(r, ParamBatchSize, 16)
-	cfg := data.LoaderConfig{
-		BatchSize: bs,
-		MaxLen:    c.MaxLen,
-		Views:     c.Views,
-		Transform: data.Transform{Resize: c.ImageResize, Crop: c.ImageSize, Train: train, Channels: c.Channels},
-		Shuffle:   train,
-		Seed:      int64(model.GetParamOr(r, ParamSeed, 42)),
-		DropLast:  train && len(entries) > bs,
-		Prefetch:  4,
-		Cache:     true,
-		LabelFunc: labeler.Label,
-	}
-	if train {
-		cfg.Transform.RotateDeg = model.GetParamOr(r, ParamRotateDeg, 5.0)
-		// Runs made before report_order existed trained on the original order.
-		switch model.GetParamOr(r, ParamReportOrder, "original") {
-		case "canonical":
-			cfg.Target = labeler.CanonicalOrder
-		case "planned":
-			cfg.Target = labeler.PlannedOrder
-		}
-	}
-	return data.NewLoader(entries, d.ImageRoot, d.Vocab, d.Clean, cfg)
-}
-
-// Train runs (or resumes) a training run into opts.Out.
-func Train(opts Options) (sum *Summary, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = backend.WrapErr(errors.Errorf("%v", r))
-		}
-	}()
-	if opts.Out == "" {
-		return nil, errors.New("no run directory given (-out)")
-	}
-	if opts.Progress == nil {
-		opts.Progress = io.Discard
-	}
-	be := opts.Backend
-	if be == nil {
-		if be, err = backend.Shared(); err != nil {
-			return nil, err
-		}
-	}
-	if opts.Kind == "" {
-		opts.Kind = "teacher"
-	}
-	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
-		return nil, errors.Wrapf(err, "creating run directory")
-	}
-	lock, err := LockRun(opts.Out)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Unlock()
-	rd, err := prepareRunDir(opts.Out, opts.Kind, opts.Force)
-	if err != nil {
-		return nil, err
-	}
-	if rd.resume && rd.info != nil && opts.ImageRoot == "" && rd.info.ImageRoot != "" &&
-		(opts.DataDir == "" || rd.info.DataDir == "" || sameDir(opts.DataDir, ResolveRunPath(opts.Out, rd.info.DataDir))) {
-		opts.ImageRoot = ResolveRunPath(opts.Out, rd.info.ImageRoot) // a resumed run keeps its images
-	}
-	if opts.Dataset == "" { // a resumed run keeps its own, a new one is toycxr
-		if rd.resume && rd.info != nil && rd.info.Dataset != "" {
-			opts.Dataset = rd.info.Dataset
-		} else {
-			opts.Dataset = "toycxr"
-		}
-	}
-
-	// Configure or resume.
-	var store *model.Store
-	var state *State
-	var vocab *data.Vocab
-	ckpt := filepath.Join(opts.Out, CkptDir)
-	resuming := rd.resume
-	runSet := opts.Set
-	if resuming {
-		store, state, err = LoadCheckpoint(ckpt)
-		if err != nil {
-			return nil, err
-		}
-		applied, err := applyResume(store, rd.info, opts)
-		if err != nil {
-			return nil, err
-		}
-		runSet = applied
-		if rd.info != nil {
-			runSet = JoinSets(rd.info.Set, applied)
-		}
-		if vocab, err = data.LoadVocab(filepath.Join(opts.Out, VocabFile)); err != nil {
-			return nil, errors.Wrap(err, "resuming: reading the run's vocabulary")
-		}
-		fmt.Fprintf(opts.Progress, "resuming %s from step %d (epoch %d, batch %d)\n", opts.Out, state.Step, state.Epoch, state.Batch)
-		if applied != "" {
-			fmt.Fprintf(opts.Progress, "resuming with %s\n", applied)
-		}
-	} else {
-		store = model.NewStore()
-		if opts.Preset == "" {
-			opts.Preset = "cpu"
-		}
-		for k, v := range opts.ExtraParams {
-			store.RootScope().SetParam(k, v)
-		}
-		if err := Configure(store, opts.Preset, opts.Set); err != nil {
-			return nil, err
-		}
-		state = &State{Epoch: 1, BestScore: -1} // every selection metric is >= 0
-		vocab = opts.Vocab
-	}
-	if err := mrgmodel.CheckBackend(mrgmodel.ReadConfig(store), be.Name()); err != nil {
-		return nil, err
-	}
-	threshold := model.GetParamOr(store.RootScope(), ParamVocabThreshold, 0)
-	d, err := LoadData(opts.DataDir, opts.Dataset, opts.ImageRoot, vocab, threshold)
-	if err != nil {
-		return nil, err
-	}
-	root := store.RootScope()
-	if !resuming {
-		if opts.Vocab == nil && model.GetParamOr(root, ParamReportOrder, "original") == "planned" {
-			d.Vocab = d.Vocab.With(chexpert.PlanWords()...) // the decoder writes them
-		}
-		root.SetParam(mrgmodel.ParamVocabSize, d.Vocab.Size())
-		if err := d.Vocab.Save(filepath.Join(opts.Out, VocabFile)); err != nil {
-			return nil, err
-		}
-		_ = os.Remove(filepath.Join(opts.Out, LogFile))
-		seed := int64(model.GetParamOr(root, ParamSeed, 42))
-		if err := store.SetRNGStateFromSeed(seed); err != nil {
-			return nil, err
-		}
-	}
-	c := mrgmodel.ReadConfig(store)
-	if c.VocabSize != d.Vocab.Size() {
-		return nil, errors.Errorf("run vocabulary has %d words but the model was built for %d", d.Vocab.Size(), c.VocabSize)
-	}
-	info := RunInfo{Kind: opts.Kind, DataDir: absPath(opts.DataDir), Dataset: opts.Dataset, ImageRoot: absPath(d.ImageRoot),
-		Preset: model.GetParamOr(root, mrgmodel.ParamPreset, ""), Set: runSet, Backend: be.Name(), Teacher: absPath(opts.Teacher)}
-	if err := WriteJSONAtomic(filepath.Join(opts.Out, RunInfoFile), info); err != nil {
-		return nil, err
-	}
-
-	trainLoader, err := d.Loader(store, "train", true)
-	if err != nil {
-		return nil, err
-	}
-	valLoader, err := d.Loader(store, "val", false)
-	if err != nil {
-		return nil, err
-	}
-	epochs := model.GetParamOr(root, ParamEpochs, 8)
-	stepsPerEpoch := trainLoader.Len()
-	if stepsPerEpoch == 0 {
-		return nil, errors.New("the train split gives no full batch: lower batch_size")
-	}
-	root.SetParam(ParamTotalSteps, epochs*stepsPerEpoch)
-	if !resuming && c.UseGraph && c.GraphCooccur {
-		if err := setCooccurrence(store, d.Ann.Train); err != nil {
-			return nil, err
-		}
-	}
-	if !resuming && opts.InitEncoder != "" {
-		n, err := InitEncoder(store, opts.InitEncoder)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(opts.Progress, "initialised %d encoder variables from %s\n", n, opts.InitEncoder)
-	}
-	if opts.Prepare != nil {
-		if err := opts.Prepare(store, d.Vocab); err != nil {
-			return nil, err
-		}
-	}
-	stepFn := opts.StepGraph
-	if stepFn == nil {
-		stepFn = TeacherStepGraph(AdamW{})
-	}
-	names := opts.LossNames
-	if names == nil {
-		names = []string{"lm_loss", "cls_loss"}
-	}
-	stepExec, err := model.NewExec(be, store, (func(*model.Scope, *Node, *Node, *Node) []*Node)(stepFn))
-	if err != nil {
-		return nil, err
-	}
-	if c.UsePrompts && len(state.BaseProb) == c.NumLabels {
-		if err := setBaseProb(store, state.BaseProb); err != nil {
-			return nil, err
-		}
-	}
-
-	logW, err := openLogAt(filepath.Join(opts.Out, LogFile), state.LogOffset, opts.Progress)
-	if err != nil {
-		return nil, err
-	}
-	defer logW.Close()
-
-	sum = &Summary{Dir: opts.Out}
-	start := time.Now()
-	ckptEvery := model.GetParamOr(root, ParamCheckpointEvery, 200)
-	decode := ValidationDecode(store)
-	selectMetric := model.GetParamOr(root, ParamSelectMetric, "BLEU_4")
-	var stepTimes []float64
-
-	save := func() error {
-		if err := logW.Flush(); err != nil {
-			return err
-		}
-		state.LogOffset = logW.offset
-		if err := WritePlotPoints(opts.Out); err != nil {
-			return err
-		}
-		return SaveCheckpoint(store, ckpt, state)
-	}
-	fmt.Fprintf(opts.Progress, "training %s: preset %s, %d epochs x %d steps (batch %d), backend %s\n", opts.Out,
-		info.Preset, epochs, stepsPerEpoch, model.GetParamOr(root, ParamBatchSize, 16), be.Name())
-	logW.observe = opts.Observe.attach(epochs, stepsPerEpoch, state.Step, state.Epoch)
-
-	for ; state.Epoch <= epochs; state.Epoch, state.Batch = state.Epoch+1, 0 {
-		epochStart := time.Now()
-		bi := 0
-		for batch, err := range trainLoader.Epoch(state.Epoch) {
-			if err != nil {
-				return nil, err
-			}
-			if bi < state.Batch { // resuming inside an epoch
-				bi++
-				batch.Finalize()
-				continue
-			}
-			t0 := time.Now()
-			outs, err := stepExec.Exec(batch.Images, batch.Tokens, batch.Labels)
-			batch.Finalize()
-			if err != nil {
-				return nil, backend.WrapErr(err)
-			}
-			vals := make([]float64, len(outs))
-			for i, t := range outs {
-				vals[i] = toFloat(t.Value())
-				_ = t.FinalizeAll()
-			}
-			dt := time.Since(t0).Seconds()
-			stepTimes = append(stepTimes, dt)
-			if math.IsNaN(vals[0]) || math.IsInf(vals[0], 0) {
-				return nil, nanError(vals[0], state, ckpt, model.GetParamOr(root, ParamLR, 0.0))
-			}
-			bi++
-			state.Batch = bi
-			state.Step++
-			rec := map[string]any{"kind": "step", "step": state.Step, "epoch": state.Epoch, "loss": vals[0], "sec_per_step": round(dt, 4)}
-			for i, n := range names {
-				rec[n] = vals[1+i]
-			}
-			rec["lr"] = vals[len(vals)-1]
-			logW.Write(rec)
-			if !opts.Quiet {
-				fmt.Fprintf(opts.Progress, "\r  epoch %d/%d  step %4d/%d  loss %.4f  %.3f s/step  ETA %s   ", state.Epoch, epochs, bi, stepsPerEpoch,
-					vals[0], median(stepTimes), eta(median(stepTimes), (epochs-state.Epoch)*stepsPerEpoch+stepsPerEpoch-bi))
-			}
-			if ckptEvery > 0 && state.Step%ckptEvery == 0 {
-				if err := save(); err != nil {
-					return nil, err
-				}
-			}
-			if opts.MaxSteps > 0 && state.Step >= opts.MaxSteps {
-				if err := save(); err != nil {
-					return nil, err
-				}
-				sum.Stopped = true
-				sum.Steps = state.Step
-				fmt.Fprintf(opts.Progress, "\nstopped at step %d (checkpoint saved in %s)\n", state.Step, ckpt)
-				return sum, nil
-			}
-		}
-		if !opts.Quiet {
-			fmt.Fprintln(opts.Progress)
-		}
-		// Validation: calibrate the adaptive logit adjustment on the whole
-		// validation split (encoder and diagnosis only), then decode and
-		// score with that calibration, so the best checkpoint keeps the
-		// base probabilities it was validated with. The generator is rebuilt
-		// each time: an Exec compiled earlier was seen to keep reading the
-		// variable values of its first call.
-		gen, err := mrgmodel.NewGenerator(be, store)
-		if err != nil {
-			return nil, err
-		}
-		if c.UsePrompts {
-			diags, err := eval.Diagnose(gen, valLoader, 0)
-			if err != nil {
-				return nil, errors.Wrap(err, "validation")
-			}
-			prev := state.BaseProb
-			if len(prev) != c.NumLabels {
-				prev = ones(c.NumLabels)
-			}
-			if state.BaseProb, err = eval.Calibrate(model.GetParamOr(root, ParamLogitAdjust, eval.AdjustF1), diags, prev, gen.Config.NFRule); err != nil {
-				return nil, err
-			}
-			if err := setBaseProb(store, state.BaseProb); err != nil {
-				return nil, err
-			}
-			if gen, err = mrgmodel.NewGenerator(be, store); err != nil {
-				return nil, err
-			}
-		}
-		res, err := eval.Evaluate(gen, valLoader, d.Vocab, d.Refs, eval.Options{Split: "val", Decode: decode,
-			Limit: model.GetParamOr(root, ParamValLimit, 0), NoMETEOR: true})
-		if err != nil {
-			return nil, errors.Wrap(err, "validation")
-		}
-		rec := map[string]any{"kind": "epoch", "epoch": state.Epoch, "step": state.Step, "split": "val",
-			"epoch_seconds": round(time.Since(epochStart).Seconds(), 2)}
-		for k, v := range res.Flat {
-			rec[k] = v
-		}
-		logW.Write(rec)
-		score, err := SelectionScore(res.Flat, selectMetric)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(opts.Progress, "  epoch %d val: BLEU-4 %.4f  ROUGE-L %.4f  CIDEr %.4f  CE micro-F1 %.4f  (%.1fs)\n",
-			state.Epoch, res.Flat["BLEU_4"], res.Flat["ROUGE_L"], res.Flat["CIDEr"], res.Flat["ce_micro_f1"], res.Seconds)
-		state.Batch = stepsPerEpoch
-		if score > state.BestScore {
-			state.BestScore, state.BestEpoch, state.BestValues = score, state.Epoch, res.Flat
-			if err := logW.Flush(); err != nil {
-				return nil, err
-			}
-			state.LogOffset = logW.offset
-			if err := SaveCheckpoint(store, filepath.Join(opts.Out, BestDir), state); err != nil {
-				return nil, err
-			}
-		}
-		// The next epoch starts at batch 0.
-		st := *state
-		state.Epoch++
-		state.Batch = 0
-		if err := save(); err != nil {
-			return nil, err
-		}
-		*state = st
-	}
-	sum.Steps = state.Step
-	sum.BestEpoch, sum.BestScore, sum.BestValues = state.BestEpoch, state.BestScore, state.BestValues
-	if err := WritePlotPoints(opts.Out); err != nil { // also for a run that was finished already
-		return nil, err
-	}
-	sum.Seconds = time.Since(start).Seconds()
-	sum.SecPerStep = median(stepTimes)
-	fmt.Fprintf(opts.Progress, "done: best epoch %d (%s %.4f), %.3f s/step, %.0fs\n", sum.BestEpoch, selectMetric, sum.BestScore, sum.SecPerStep, sum.Seconds)
-	return sum, nil
+	// Observe, if set, receives the run's progress (run.Event).
+	Observe run.Observer
 }
 
 func ones(n int) []float32 {
@@ -519,23 +59,6 @@ func ones(n int) []float32 {
 		o[i] = 1
 	}
 	return o
-}
-
-// basePriorPath is where the diagnosis branch keeps its base probabilities.
-var basePriorPath = "/" + mrgmodel.ScopeName + "/diagnosis"
-
-func setBaseProb(store *model.Store, p []float32) error {
-	v := store.GetVariable(basePriorPath + "/base_prob")
-	t := tensors.FromFlatDataAndDimensions(append([]float32(nil), p...), len(p))
-	if v == nil {
-		_, err := store.Scope(basePriorPath).CreateVariable("base_prob", t)
-		if err != nil {
-			return err
-		}
-		store.GetVariable(basePriorPath + "/base_prob").SetTrainable(false)
-		return nil
-	}
-	return v.SetValue(t)
 }
 
 // setCooccurrence fills the knowledge graph's edge weights from the training labels.
@@ -554,34 +77,7 @@ func setCooccurrence(store *model.Store, entries []data.Entry) error {
 		}
 		pos = append(pos, row)
 	}
-	w := mrgmodel.CooccurrenceWeights(pos)
-	k := len(w)
-	flat := make([]float32, 0, k*k)
-	for _, r := range w {
-		flat = append(flat, r...)
-	}
-	_, err := store.Scope("/"+mrgmodel.ScopeName+"/knowledge").CreateVariable("edge_weights", tensors.FromFlatDataAndDimensions(flat, k, k))
-	if err == nil {
-		store.GetVariable("/" + mrgmodel.ScopeName + "/knowledge/edge_weights").SetTrainable(false)
-	}
-	return err
-}
-
-// lastCkptStep returns the step of the checkpoint in dir, if it has a readable one.
-func lastCkptStep(dir string) (int, bool) {
-	d, ok := checkpointDir(dir)
-	if !ok {
-		return 0, false
-	}
-	b, err := os.ReadFile(filepath.Join(d, stateFile))
-	if err != nil {
-		return 0, false
-	}
-	var s State
-	if json.Unmarshal(b, &s) != nil {
-		return 0, false
-	}
-	return s.Step, true
+	return mrgmodel.SetEdgeWeights(store, mrgmodel.CooccurrenceWeights(pos))
 }
 
 func toFloat(v any) float64 {
@@ -626,117 +122,6 @@ func eta(secPerStep float64, steps int) string {
 	return d.Round(time.Second).String()
 }
 
-// logWriter appends JSON lines to the run log, one write per line so that a
-// reader (a live notebook plot) never sees half a line, and tracks the size
-// so that a resumed run can cut the lines written after its checkpoint.
-type logWriter struct {
-	f       *os.File
-	offset  int64
-	err     error
-	observe func(rec map[string]any) // Options.Observe, if set
-}
-
-func openLog(path string, offset int64) (*logWriter, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, errors.Wrapf(err, "opening %s", path)
-	}
-	if err := f.Truncate(offset); err != nil {
-		f.Close()
-		return nil, errors.Wrapf(err, "truncating %s", path)
-	}
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &logWriter{f: f, offset: offset}, nil
-}
-
-func (l *logWriter) Write(rec map[string]any) {
-	b, _ := json.Marshal(rec)
-	b = append(b, '\n')
-	n, err := l.f.Write(b)
-	l.offset += int64(n)
-	if err != nil && l.err == nil {
-		l.err = errors.Wrapf(err, "writing %s", l.f.Name())
-	}
-	if l.observe != nil {
-		l.observe(rec)
-	}
-}
-
-// Flush syncs the log to disk and reports the first write error.
-func (l *logWriter) Flush() error {
-	if l.err != nil {
-		return l.err
-	}
-	return l.f.Sync()
-}
-
-func (l *logWriter) Close() error {
-	_ = l.Flush()
-	return l.f.Close()
-}
-
-// WriteJSONAtomic writes v as indented JSON to path (creating its directory)
-// atomically: a crash leaves the old file or the new one, never half.
-func WriteJSONAtomic(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return data.WriteFileAtomic(path, b)
-}
-
-// LoadRun loads a run's best (or latest) checkpoint for inference.
-func LoadRun(dir string) (*model.Store, *data.Vocab, *RunInfo, error) {
-	// Shared checkpoint lock: a trainer never swaps a checkpoint in while
-	// this reads one.
-	unlock, err := lockCheckpoints(dir, false)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	defer unlock()
-	ck := filepath.Join(dir, BestDir)
-	if !HasCheckpoint(ck) {
-		ck = filepath.Join(dir, CkptDir)
-	}
-	if !HasCheckpoint(ck) {
-		return nil, nil, nil, errors.Errorf("%s is not a trained run: no checkpoint in %s/%s or %s/%s", dir, dir, BestDir, dir, CkptDir)
-	}
-	store, state, err := LoadCheckpoint(ck)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	vocab, err := data.LoadVocab(filepath.Join(dir, VocabFile))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	var info RunInfo
-	if b, err := os.ReadFile(filepath.Join(dir, RunInfoFile)); err == nil {
-		if err := json.Unmarshal(b, &info); err != nil {
-			return nil, nil, nil, errors.Wrapf(err, "%s/%s is corrupted", dir, RunInfoFile)
-		}
-		info.DataDir = ResolveRunPath(dir, info.DataDir)
-		info.ImageRoot = ResolveRunPath(dir, info.ImageRoot)
-		info.Teacher = ResolveRunPath(dir, info.Teacher)
-	}
-	c := mrgmodel.ReadConfig(store)
-	if c.VocabSize != vocab.Size() {
-		return nil, nil, nil, errors.Errorf("%s has %d words but the checkpoint %s was trained with %d (%s): the vocabulary does not belong to this run",
-			filepath.Join(dir, VocabFile), vocab.Size(), ck, c.VocabSize, mrgmodel.ParamVocabSize)
-	}
-	if c.UsePrompts && len(state.BaseProb) == c.NumLabels {
-		if err := setBaseProb(store, state.BaseProb); err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	return store, vocab, &info, nil
-}
-
 // EncoderPrefix is the store path of the visual encoder's variables.
 const EncoderPrefix = "/" + mrgmodel.ScopeName + "/encoder/"
 
@@ -747,7 +132,7 @@ const EncoderPrefix = "/" + mrgmodel.ScopeName + "/encoder/"
 // converted from another framework under the same variable names.
 func InitEncoder(store *model.Store, dir string) (int, error) {
 	src := model.NewStore()
-	unlock, err := lockCheckpoints(filepath.Dir(dir), false)
+	unlock, err := run.LockCheckpoints(filepath.Dir(dir), false)
 	if err != nil {
 		return 0, err
 	}

@@ -15,8 +15,10 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
+	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 // tinySetup writes the small fixture dataset (nTrain training studies) into a
@@ -44,20 +46,20 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			var log bytes.Buffer
-			run := filepath.Join(dir, "run")
-			sum, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: run, Progress: &log, Backend: be, Quiet: true})
+			rdir := filepath.Join(dir, "run")
+			sum, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: rdir, Progress: &log, Backend: be, Quiet: true})
 			if err != nil {
 				t.Fatalf("train: %v\n%s", err, log.String())
 			}
 			if sum.Steps != 8 {
 				t.Errorf("steps = %d, want 8 (2 epochs x 16/4)", sum.Steps)
 			}
-			for _, f := range []string{LogFile, VocabFile, RunInfoFile, BestDir, CkptDir} {
-				if _, err := os.Stat(filepath.Join(run, f)); err != nil {
+			for _, f := range []string{run.LogFile, run.VocabFile, run.RunInfoFile, run.BestDir, run.CkptDir} {
+				if _, err := os.Stat(filepath.Join(rdir, f)); err != nil {
 					t.Errorf("missing %s: %v", f, err)
 				}
 			}
-			recs, err := os.ReadFile(filepath.Join(run, LogFile))
+			recs, err := os.ReadFile(run.Dir(rdir).Log())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,20 +69,27 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 			if n := bytes.Count(recs, []byte(`"kind":"epoch"`)); n != 2 {
 				t.Errorf("log has %d epoch lines, want 2", n)
 			}
-			res, err := EvaluateRun(run, EvalOptions{Split: "test", Decode: mrgmodel.DefaultDecodeOptions(), Backend: be})
+			// Training a finished run again trains nothing and says so (no
+			// "0.000 s/step" of an empty timing).
+			log.Reset()
+			again, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: rdir, Progress: &log, Backend: be, Quiet: true})
+			if err != nil || again.Steps != 8 || !strings.Contains(log.String(), "had finished its 2 epochs") || strings.Contains(log.String(), "s/step") {
+				t.Errorf("rerun of a finished run: steps %v, err %v, output:\n%s", again, err, log.String())
+			}
+			res, err := run.Evaluate(rdir, run.EvalOptions{Split: "test", Decode: mrgmodel.DefaultDecodeOptions(), Backend: be})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(res.Studies) != 4 {
 				t.Errorf("evaluated %d test studies, want 4", len(res.Studies))
 			}
-			for _, f := range []string{ReportsFile, MetricsFile} {
-				if _, err := os.Stat(filepath.Join(run, "eval_test", f)); err != nil {
+			for _, f := range []string{run.ReportsFile, run.MetricsFile} {
+				if _, err := os.Stat(filepath.Join(run.Dir(rdir).Eval("test", eval.PromptsPredicted), f)); err != nil {
 					t.Errorf("missing eval output %s", f)
 				}
 			}
 			img := filepath.Join(dir, "images", "s000", "0.png")
-			g, err := GenerateStudy(run, []string{img}, mrgmodel.DefaultDecodeOptions(), be, nil)
+			g, err := run.GenerateStudy(rdir, []string{img}, mrgmodel.DefaultDecodeOptions(), be, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,11 +118,11 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	if _, err := Train(opts(part, 0)); err != nil {
 		t.Fatalf("resume: %v", err)
 	}
-	a, _, err := LoadCheckpoint(filepath.Join(full, CkptDir))
+	a, _, err := run.LoadCheckpoint(run.Dir(full).Ckpt())
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _, err := LoadCheckpoint(filepath.Join(part, CkptDir))
+	b, _, err := run.LoadCheckpoint(run.Dir(part).Ckpt())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,13 +142,13 @@ func TestResumeIsBitIdentical(t *testing.T) {
 		t.Errorf("only %d variables compared", n)
 	}
 	// The README promises bit-identical resume: the checkpoint files too.
-	for _, d := range []string{CkptDir, BestDir} {
+	for _, d := range []string{run.CkptDir, run.BestDir} {
 		if !bytes.Equal(checkpointBin(t, filepath.Join(full, d)), checkpointBin(t, filepath.Join(part, d))) {
 			t.Errorf("%s/*.bin differs byte-wise after a resume", d)
 		}
 	}
-	la, _ := os.ReadFile(filepath.Join(full, LogFile))
-	lb, _ := os.ReadFile(filepath.Join(part, LogFile))
+	la, _ := os.ReadFile(run.Dir(full).Log())
+	lb, _ := os.ReadFile(run.Dir(part).Log())
 	if !bytes.Equal(stripTimes(la), stripTimes(lb)) {
 		t.Errorf("logs differ:\n%s\n---\n%s", la, lb)
 	}
@@ -207,22 +216,22 @@ func TestTrainBadInput(t *testing.T) {
 
 func TestCorruptCheckpoint(t *testing.T) {
 	dir, be := tinySetup(t, 8)
-	run := filepath.Join(dir, "run")
-	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: run, Backend: be, Quiet: true, MaxSteps: 3}); err != nil {
+	rdir := filepath.Join(dir, "run")
+	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: rdir, Backend: be, Quiet: true, MaxSteps: 3}); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(run, CkptDir, "*.bin"))
+	files, _ := filepath.Glob(filepath.Join(rdir, run.CkptDir, "*.bin"))
 	if len(files) == 0 {
 		t.Fatal("no checkpoint binary written")
 	}
 	if err := os.WriteFile(files[0], []byte("garbage"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Train(Options{DataDir: dir, Dataset: "toycxr", Out: run, Backend: be, Quiet: true})
+	_, err := Train(Options{DataDir: dir, Dataset: "toycxr", Out: rdir, Backend: be, Quiet: true})
 	if err == nil || !strings.Contains(err.Error(), "checkpoint") {
 		t.Fatalf("resume from a corrupted checkpoint: %v", err)
 	}
-	if _, _, _, err := LoadRun(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "not a trained run") {
+	if _, _, _, err := run.Load(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "not a trained run") {
 		t.Errorf("LoadRun(missing) = %v", err)
 	}
 }
@@ -239,11 +248,11 @@ func TestInitEncoder(t *testing.T) {
 	if err := Configure(store, "tiny", ""); err != nil {
 		t.Fatal(err)
 	}
-	n, err := InitEncoder(store, filepath.Join(a, BestDir))
+	n, err := InitEncoder(store, run.Dir(a).Best())
 	if err != nil || n < 5 {
 		t.Fatalf("InitEncoder: %d variables, %v", n, err)
 	}
-	src, _, err := LoadCheckpoint(filepath.Join(a, BestDir))
+	src, _, err := run.LoadCheckpoint(run.Dir(a).Best())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +263,7 @@ func TestInitEncoder(t *testing.T) {
 	}
 	// Wider encoder: the copied weights do not fit; training must say so.
 	_, err = Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet + ";enc_width=16", Out: filepath.Join(dir, "b"),
-		Backend: be, Quiet: true, InitEncoder: filepath.Join(a, BestDir)})
+		Backend: be, Quiet: true, InitEncoder: run.Dir(a).Best()})
 	if err == nil {
 		t.Error("an encoder checkpoint of the wrong width was accepted")
 	}
@@ -282,13 +291,13 @@ func TestSelectionScore(t *testing.T) {
 func TestGenerateRealIUStudies(t *testing.T) {
 	shared := fixture.Shared(t, "data/iu_xray/images/CXR1900_IM-0584/0.png")
 	dir, be := tinySetup(t, 8)
-	run := filepath.Join(dir, "run")
-	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: "vocab_threshold=1;epochs=1", Out: run, Backend: be, Quiet: true}); err != nil {
+	rdir := filepath.Join(dir, "run")
+	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: "vocab_threshold=1;epochs=1", Out: rdir, Backend: be, Quiet: true}); err != nil {
 		t.Fatal(err)
 	}
 	for _, study := range []string{"CXR1900_IM-0584", "CXR7_IM-2263"} {
 		imgs := []string{filepath.Join(shared, "data/iu_xray/images", study, "0.png"), filepath.Join(shared, "data/iu_xray/images", study, "1.png")}
-		res, err := GenerateStudy(run, imgs, mrgmodel.DefaultDecodeOptions(), be, nil)
+		res, err := run.GenerateStudy(rdir, imgs, mrgmodel.DefaultDecodeOptions(), be, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", study, err)
 		}
@@ -301,7 +310,7 @@ func TestGenerateRealIUStudies(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("not a png"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := GenerateStudy(run, []string{bad}, mrgmodel.DefaultDecodeOptions(), be, nil); err == nil || !strings.Contains(err.Error(), "bad.png") {
+	if _, err := run.GenerateStudy(rdir, []string{bad}, mrgmodel.DefaultDecodeOptions(), be, nil); err == nil || !strings.Contains(err.Error(), "bad.png") {
 		t.Errorf("corrupt image: %v", err)
 	}
 }
@@ -310,11 +319,11 @@ func TestGenerateRealIUStudies(t *testing.T) {
 // training labels and are saved with the run.
 func TestCooccurrenceEdges(t *testing.T) {
 	dir, be := tinySetup(t, 8)
-	run := filepath.Join(dir, "run")
-	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: "vocab_threshold=1;epochs=1;graph_cooccur=true", Out: run, Backend: be, Quiet: true}); err != nil {
+	rdir := filepath.Join(dir, "run")
+	if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: "vocab_threshold=1;epochs=1;graph_cooccur=true", Out: rdir, Backend: be, Quiet: true}); err != nil {
 		t.Fatal(err)
 	}
-	store, _, _, err := LoadRun(run)
+	store, _, _, err := run.Load(rdir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,25 +362,25 @@ func TestBestCheckpointIsWhatWasValidated(t *testing.T) {
 	for _, mode := range []string{"f1", "paper"} {
 		t.Run(mode, func(t *testing.T) {
 			dir, be := tinySetup(t, 16)
-			run := filepath.Join(dir, "run")
+			rdir := filepath.Join(dir, "run")
 			if _, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet + ";epochs=3;logit_adjust=" + mode,
-				Out: run, Backend: be, Quiet: true}); err != nil {
+				Out: rdir, Backend: be, Quiet: true}); err != nil {
 				t.Fatal(err)
 			}
-			store, _, _, err := LoadRun(run)
+			store, _, _, err := run.Load(rdir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			st, err := os.ReadFile(filepath.Join(run, BestDir, stateFile))
+			st, err := os.ReadFile(filepath.Join(rdir, run.BestDir, run.StateFile))
 			if err != nil {
 				t.Fatal(err)
 			}
-			var state State
+			var state run.State
 			if err := json.Unmarshal(st, &state); err != nil {
 				t.Fatal(err)
 			}
 			var logged map[string]any
-			b, _ := os.ReadFile(filepath.Join(run, LogFile))
+			b, _ := os.ReadFile(run.Dir(rdir).Log())
 			for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 				var rec map[string]any
 				if err := json.Unmarshal([]byte(line), &rec); err != nil {
@@ -384,7 +393,7 @@ func TestBestCheckpointIsWhatWasValidated(t *testing.T) {
 			if logged == nil {
 				t.Fatalf("no log record for the best epoch %d", state.BestEpoch)
 			}
-			res, err := EvaluateRun(run, EvalOptions{Split: "val", Decode: ValidationDecode(store), Backend: be, Out: t.TempDir()})
+			res, err := run.Evaluate(rdir, run.EvalOptions{Split: "val", Decode: ValidationDecode(store), Backend: be, Out: t.TempDir()})
 			if err != nil {
 				t.Fatal(err)
 			}

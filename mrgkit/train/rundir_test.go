@@ -14,6 +14,8 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 // readTree returns every file under dir with its bytes.
@@ -56,39 +58,39 @@ func TestOutRefusesToClobber(t *testing.T) {
 	opts := func(out string) Options {
 		return Options{DataDir: rel, Dataset: "toycxr", Preset: "tiny", Set: "vocab_threshold=1;epochs=1", Out: out, Backend: be, Quiet: true}
 	}
-	run := filepath.Join(dir, "run")
-	if _, err := Train(opts(run)); err != nil {
+	rdir := filepath.Join(dir, "run")
+	if _, err := Train(opts(rdir)); err != nil {
 		t.Fatal(err)
 	}
-	var info RunInfo
-	b, _ := os.ReadFile(filepath.Join(run, RunInfoFile))
+	var info run.Info
+	b, _ := os.ReadFile(run.Dir(rdir).RunJSON())
 	if err := json.Unmarshal(b, &info); err != nil {
 		t.Fatal(err)
 	}
 	if !filepath.IsAbs(info.DataDir) || !filepath.IsAbs(info.ImageRoot) {
 		t.Errorf("run.json records relative paths: data_dir %q image_root %q", info.DataDir, info.ImageRoot)
 	}
-	for _, f := range []string{RunInfoFile, VocabFile} {
-		if st, _ := os.Stat(filepath.Join(run, f)); st.Mode().Perm()&0o044 == 0 {
+	for _, f := range []string{run.RunInfoFile, run.VocabFile} {
+		if st, _ := os.Stat(filepath.Join(rdir, f)); st.Mode().Perm()&0o044 == 0 {
 			t.Errorf("%s has mode %v: not readable by group and others", f, st.Mode().Perm())
 		}
 	}
-	if st, _ := os.Stat(filepath.Join(run, BestDir)); st.Mode().Perm()&0o055 == 0 {
-		t.Errorf("%s/ has mode %v", BestDir, st.Mode().Perm())
+	if st, _ := os.Stat(run.Dir(rdir).Best()); st.Mode().Perm()&0o055 == 0 {
+		t.Errorf("%s/ has mode %v", run.BestDir, st.Mode().Perm())
 	}
 
 	// Pruned to best/: refused, nothing touched.
-	if err := os.RemoveAll(filepath.Join(run, CkptDir)); err != nil {
+	if err := os.RemoveAll(run.Dir(rdir).Ckpt()); err != nil {
 		t.Fatal(err)
 	}
-	before := readTree(t, run)
-	_, err := Train(opts(run))
+	before := readTree(t, rdir)
+	_, err := Train(opts(rdir))
 	if err == nil || !strings.Contains(err.Error(), "holds a trained run") || !strings.Contains(err.Error(), "-force") {
 		t.Fatalf("train into a pruned run: %v", err)
 	}
-	after := readTree(t, run)
-	delete(after, "/"+RunLockFile)
-	delete(before, "/"+RunLockFile)
+	after := readTree(t, rdir)
+	delete(after, "/"+run.RunLockFile)
+	delete(before, "/"+run.RunLockFile)
 	sameTree(t, "pruned run", before, after)
 
 	// Another kind of run with a checkpoint: refused even with -force.
@@ -99,17 +101,17 @@ func TestOutRefusesToClobber(t *testing.T) {
 		t.Fatal(err)
 	}
 	o = opts(teacher)
-	o.Kind, o.Force = "student", true
+	o.Recipe, o.Force = studentKind{}, true
 	if _, err := Train(o); err == nil || !strings.Contains(err.Error(), "holds a teacher run") {
 		t.Errorf("student into a teacher run: %v", err)
 	}
 
 	// A user's file in best/ is refused even with -force.
-	user := filepath.Join(run, BestDir, "NOTES.txt")
+	user := filepath.Join(rdir, run.BestDir, "NOTES.txt")
 	if err := os.WriteFile(user, []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	o = opts(run)
+	o = opts(rdir)
 	o.Force = true
 	if _, err := Train(o); err == nil || !strings.Contains(err.Error(), "NOTES.txt was not written by mrgkit") {
 		t.Errorf("-force over a user's file in best/: %v", err)
@@ -142,21 +144,21 @@ func TestOutRefusesToClobber(t *testing.T) {
 // TestRunLock: a second trainer is refused with the holder's process id.
 func TestRunLock(t *testing.T) {
 	dir, be := tinySetup(t, 8)
-	run := filepath.Join(dir, "run")
-	if err := os.MkdirAll(run, 0o755); err != nil {
+	rdir := filepath.Join(dir, "run")
+	if err := os.MkdirAll(rdir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	l, err := LockRun(run)
+	l, err := run.LockRun(rdir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: run, Backend: be, Quiet: true})
+	_, err = Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: rdir, Backend: be, Quiet: true})
 	want := fmt.Sprintf("is in use by process %d", os.Getpid())
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("second trainer: %v, want %q", err, want)
 	}
 	l.Unlock()
-	l2, err := LockRun(run)
+	l2, err := run.LockRun(rdir)
 	if err != nil {
 		t.Fatalf("lock after unlock: %v", err)
 	}
@@ -166,7 +168,7 @@ func TestRunLock(t *testing.T) {
 func smallStore(t *testing.T, order []string, value float32) *model.Store {
 	t.Helper()
 	s := model.NewStore()
-	s.RootScope().SetParam("lr", 0.5)
+	s.RootScope().SetParam(ParamLR, 0.5)
 	for _, name := range order {
 		scope, key := model.SplitPath(name)
 		if name == "/global_step" {
@@ -205,17 +207,17 @@ func TestCheckpointBytesDeterministic(t *testing.T) {
 	names := []string{"/m/b/w", "/m/a/w", "/global_step", "/m/c", "/z", "/a"}
 	rev := []string{"/a", "/z", "/m/c", "/global_step", "/m/a/w", "/m/b/w"}
 	a, b, c := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "c")
-	if err := SaveCheckpoint(smallStore(t, names, 1), a, &State{Step: 1}); err != nil {
+	if err := run.SaveCheckpoint(smallStore(t, names, 1), a, &run.State{Step: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := SaveCheckpoint(smallStore(t, rev, 1), b, &State{Step: 1}); err != nil {
+	if err := run.SaveCheckpoint(smallStore(t, rev, 1), b, &run.State{Step: 1}); err != nil {
 		t.Fatal(err)
 	}
-	loaded, _, err := LoadCheckpoint(a)
+	loaded, _, err := run.LoadCheckpoint(a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := SaveCheckpoint(loaded, c, &State{Step: 1}); err != nil {
+	if err := run.SaveCheckpoint(loaded, c, &run.State{Step: 1}); err != nil {
 		t.Fatal(err)
 	}
 	ba, bb, bc := checkpointBin(t, a), checkpointBin(t, b), checkpointBin(t, c)
@@ -228,7 +230,7 @@ func TestCheckpointBytesDeterministic(t *testing.T) {
 	if st, _ := os.Stat(a); st.Mode().Perm() != 0o755 {
 		t.Errorf("checkpoint directory mode %v, want 0755", st.Mode().Perm())
 	}
-	if st, _ := os.Stat(filepath.Join(a, stateFile)); st.Mode().Perm()&0o044 == 0 {
+	if st, _ := os.Stat(filepath.Join(a, run.StateFile)); st.Mode().Perm()&0o044 == 0 {
 		t.Errorf("state.json mode %v", st.Mode().Perm())
 	}
 }
@@ -236,9 +238,9 @@ func TestCheckpointBytesDeterministic(t *testing.T) {
 // TestReadersNeverSeeHalfRenamedCheckpoint loads a checkpoint while another
 // goroutine replaces it as fast as it can.
 func TestReadersNeverSeeHalfRenamedCheckpoint(t *testing.T) {
-	run := t.TempDir()
-	ck := filepath.Join(run, CkptDir)
-	if err := SaveCheckpoint(smallStore(t, []string{"/a", "/b"}, 0), ck, &State{Step: 0}); err != nil {
+	rdir := t.TempDir()
+	ck := run.Dir(rdir).Ckpt()
+	if err := run.SaveCheckpoint(smallStore(t, []string{"/a", "/b"}, 0), ck, &run.State{Step: 0}); err != nil {
 		t.Fatal(err)
 	}
 	stop := make(chan struct{})
@@ -252,7 +254,7 @@ func TestReadersNeverSeeHalfRenamedCheckpoint(t *testing.T) {
 				return
 			default:
 			}
-			if err := SaveCheckpoint(smallStore(t, []string{"/a", "/b"}, float32(i)), ck, &State{Step: i}); err != nil {
+			if err := run.SaveCheckpoint(smallStore(t, []string{"/a", "/b"}, float32(i)), ck, &run.State{Step: i}); err != nil {
 				t.Error(err)
 				return
 			}
@@ -261,7 +263,7 @@ func TestReadersNeverSeeHalfRenamedCheckpoint(t *testing.T) {
 	deadline := time.Now().Add(1500 * time.Millisecond)
 	n := 0
 	for ; time.Now().Before(deadline); n++ {
-		if _, _, err := LoadCheckpoint(ck); err != nil {
+		if _, _, err := run.LoadCheckpoint(ck); err != nil {
 			t.Errorf("load %d while saving: %v", n, err)
 			break
 		}
@@ -276,60 +278,35 @@ func TestReadersNeverSeeHalfRenamedCheckpoint(t *testing.T) {
 // TestPrepareRunDirCleansLeftovers: temporary directories of killed
 // checkpoint writes and a lone ckpt.old are tidied.
 func TestPrepareRunDirCleansLeftovers(t *testing.T) {
-	run := t.TempDir()
+	rdir := t.TempDir()
 	for _, d := range []string{".ckpt.tmp-123", ".best.tmp-9", ".run.json.tmp77"} {
-		if err := os.MkdirAll(filepath.Join(run, d, "x"), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(rdir, d, "x"), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := SaveCheckpoint(smallStore(t, []string{"/a"}, 0), filepath.Join(run, CkptDir), &State{Step: 4}); err != nil {
+	if err := run.SaveCheckpoint(smallStore(t, []string{"/a"}, 0), run.Dir(rdir).Ckpt(), &run.State{Step: 4}); err != nil {
 		t.Fatal(err)
 	}
 	// A crash between the two renames leaves ckpt.old alone.
-	if err := os.Rename(filepath.Join(run, CkptDir), filepath.Join(run, CkptDir+".old")); err != nil {
+	if err := os.Rename(run.Dir(rdir).Ckpt(), filepath.Join(rdir, run.CkptDir+".old")); err != nil {
 		t.Fatal(err)
 	}
-	rd, err := prepareRunDir(run, "teacher", false)
+	rd, err := run.Prepare(rdir, "teacher", false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rd.resume {
+	if !rd.Resume {
 		t.Error("the checkpoint in ckpt.old is not resumed")
 	}
-	entries, _ := os.ReadDir(run)
+	entries, _ := os.ReadDir(rdir)
 	var names []string
 	for _, e := range entries {
-		if e.Name() != ckptLockFile {
+		if e.Name() != run.CkptLockFile {
 			names = append(names, e.Name())
 		}
 	}
-	if got := strings.Join(names, ","); got != CkptDir {
-		t.Errorf("run directory holds %s, want only %s", got, CkptDir)
-	}
-}
-
-// TestLogNotPaddedOnResume: a log shorter than the checkpoint's offset is
-// appended to, never padded with NUL bytes.
-func TestLogNotPaddedOnResume(t *testing.T) {
-	for _, existing := range []string{"", "{\"a\":1}\n"} {
-		path := filepath.Join(t.TempDir(), LogFile)
-		if existing != "" {
-			_ = os.WriteFile(path, []byte(existing), 0o644)
-		}
-		var warn bytes.Buffer
-		w, err := openLogAt(path, 2447, &warn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(map[string]any{"step": 1})
-		_ = w.Close()
-		b, _ := os.ReadFile(path)
-		if want := existing + "{\"step\":1}\n"; string(b) != want {
-			t.Errorf("log is %q, want %q", b, want)
-		}
-		if !strings.Contains(warn.String(), "warning: ") {
-			t.Errorf("no warning for a short log: %q", warn.String())
-		}
+	if got := strings.Join(names, ","); got != run.CkptDir {
+		t.Errorf("run directory holds %s, want only %s", got, run.CkptDir)
 	}
 }
 
@@ -337,7 +314,7 @@ func TestResolveRunPath(t *testing.T) {
 	root := t.TempDir()
 	t.Chdir(t.TempDir()) // elsewhere
 	_ = os.MkdirAll(filepath.Join(root, "data", "images"), 0o755)
-	run := filepath.Join(root, "runs", "demo")
+	rdir := filepath.Join(root, "runs", "demo")
 	for _, tc := range []struct{ in, want string }{
 		{"", ""},
 		{"/abs/x", "/abs/x"},
@@ -345,7 +322,7 @@ func TestResolveRunPath(t *testing.T) {
 		{"data/images", filepath.Join(root, "data", "images")},
 		{"nowhere", "nowhere"},
 	} {
-		if got := ResolveRunPath(run, tc.in); got != tc.want {
+		if got := run.ResolveRunPath(rdir, tc.in); got != tc.want {
 			t.Errorf("ResolveRunPath(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -355,8 +332,8 @@ func TestResolveRunPath(t *testing.T) {
 // refused by name, as are another preset and other data.
 func TestResumeSettings(t *testing.T) {
 	dir, be := tinySetup(t, 8)
-	run := filepath.Join(dir, "run")
-	base := Options{DataDir: dir, Dataset: "iu_xray", Preset: "tiny", Set: tinySet + ";warmup_steps=0", Out: run, Backend: be, Quiet: true, MaxSteps: 1}
+	rdir := filepath.Join(dir, "run")
+	base := Options{DataDir: dir, Dataset: "iu_xray", Preset: "tiny", Set: tinySet + ";warmup_steps=0", Out: rdir, Backend: be, Quiet: true, MaxSteps: 1}
 	if _, err := Train(base); err != nil {
 		t.Fatal(err)
 	}
@@ -370,7 +347,7 @@ func TestResumeSettings(t *testing.T) {
 		{"preset", func(o *Options) { o.Preset = "cpu" }, "-preset cpu differs from the run's preset tiny"},
 		{"data", func(o *Options) { o.DataDir = other }, "differs from the run's data"},
 		{"dataset", func(o *Options) { o.Dataset = "toycxr" }, "-dataset toycxr differs"},
-		{"bad value", func(o *Options) { o.Set = "lr=-1" }, "lr=-1: must be in (0, 10]"},
+		{"bad value", func(o *Options) { o.Set = "lr=-1" }, "learning_rate=-1: must be in (0, 10]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := base
@@ -388,18 +365,18 @@ func TestResumeSettings(t *testing.T) {
 	if _, err := Train(o); err != nil {
 		t.Fatalf("resume with lr: %v", err)
 	}
-	b, _ := os.ReadFile(filepath.Join(run, LogFile))
+	b, _ := os.ReadFile(run.Dir(rdir).Log())
 	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
 	var last map[string]any
 	_ = json.Unmarshal(lines[len(lines)-1], &last)
 	if lr, _ := last["lr"].(float64); lr > 0.0002*1.0001 || lr < 0.0001 {
 		t.Errorf("step 2 ran with lr %v, want about 0.0002 (the -set on resume)", last["lr"])
 	}
-	var info RunInfo
-	b, _ = os.ReadFile(filepath.Join(run, RunInfoFile))
+	var info run.Info
+	b, _ = os.ReadFile(run.Dir(rdir).RunJSON())
 	_ = json.Unmarshal(b, &info)
-	if !strings.HasSuffix(info.Set, ";lr=0.0002") || !strings.HasPrefix(info.Set, tinySet) {
-		t.Errorf("run.json set %q, want the original settings then lr=0.0002", info.Set)
+	if !strings.HasSuffix(info.Set, ";learning_rate=0.0002") || !strings.HasPrefix(info.Set, tinySet) {
+		t.Errorf("run.json set %q, want the original settings then learning_rate=0.0002 (lr's key)", info.Set)
 	}
 	if info.Dataset != "iu_xray" {
 		t.Errorf("run.json dataset %q after a resume without -dataset, want iu_xray", info.Dataset)
@@ -412,11 +389,11 @@ func TestSettingsCheckedBeforeTraining(t *testing.T) {
 		{"select_metric=BLEU_4+METEOR", `"METEOR" is not a validation metric`},
 		{"checkpoint_every=-1", "checkpoint_every=-1: must be >= 0"},
 		{"val_limit=-1", "val_limit=-1: must be >= 0"},
-		{"lr=1e30", "lr=1e+30: must be in (0, 10]"},
-		{"min_lr=0.1", "min_lr=0.1: must be in [0, lr=0.001]"},
-		{"lr=NaN", "-set lr=NaN: lr must be a finite number"},
-		{"lr=+Inf", "-set lr=+Inf: lr must be a finite number"},
-		{"lr=1e400", "-set lr=1e400: lr must be a finite number"},
+		{"lr=1e30", "learning_rate=1e+30: must be in (0, 10]"},
+		{"min_lr=0.1", "min_lr=0.1: must be in [0, learning_rate=0.001]"},
+		{"lr=NaN", "-set lr=NaN: learning_rate must be a finite number"},
+		{"learning_rate=+Inf", "-set learning_rate=+Inf: learning_rate must be a finite number"},
+		{"lr=1e400", "-set lr=1e400: learning_rate must be a finite number"},
 		{"epochs=2.5", "-set epochs=2.5: epochs must be a whole number"},
 	} {
 		if err := Configure(model.NewStore(), "tiny", tc.set); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -429,15 +406,58 @@ func TestSettingsCheckedBeforeTraining(t *testing.T) {
 }
 
 func TestNaNMessageNamesOnlyRealCheckpoints(t *testing.T) {
-	if err := nanError(math.Inf(1), &State{Step: 0, Epoch: 1}, filepath.Join(t.TempDir(), CkptDir), 1); err == nil ||
+	if err := nanError(math.Inf(1), &run.State{Step: 0, Epoch: 1}, filepath.Join(t.TempDir(), run.CkptDir), 1); err == nil ||
 		strings.Contains(err.Error(), "last good checkpoint") || !strings.Contains(err.Error(), "before its first checkpoint") {
 		t.Errorf("NaN at step 1: %v", err)
 	}
-	ck := filepath.Join(t.TempDir(), CkptDir)
-	if err := SaveCheckpoint(smallStore(t, []string{"/a"}, 0), ck, &State{Step: 6}); err != nil {
+	ck := filepath.Join(t.TempDir(), run.CkptDir)
+	if err := run.SaveCheckpoint(smallStore(t, []string{"/a"}, 0), ck, &run.State{Step: 6}); err != nil {
 		t.Fatal(err)
 	}
-	if err := nanError(math.Inf(1), &State{Step: 7, Epoch: 2}, ck, 1); err == nil || !strings.Contains(err.Error(), "the last good checkpoint is "+ck+" (step 6)") {
+	if err := nanError(math.Inf(1), &run.State{Step: 7, Epoch: 2}, ck, 1); err == nil || !strings.Contains(err.Error(), "the last good checkpoint is "+ck+" (step 6)") {
 		t.Errorf("NaN at step 8: %v", err)
 	}
 }
+
+// TestOlderKeyNamesAreRead: a checkpoint of a run made before the GoMLX
+// names (lr, weight_decay, adam_eps) loads with its values under the keys.
+func TestOlderKeyNamesAreRead(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), run.CkptDir)
+	s := model.NewStore()
+	root := s.RootScope()
+	root.SetParam("lr", 0.25)
+	root.SetParam("weight_decay", 0.5)
+	root.SetParam("adam_eps", 1e-6)
+	root.SetParam(ParamEpochs, 3)
+	if _, err := root.CreateVariable("w", tensors.FromValue([]float32{1, 2})); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.SaveCheckpoint(s, dir, &run.State{Epoch: 1}); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := run.LoadCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := got.RootScope()
+	for _, tc := range []struct {
+		old, key string
+		want     any
+	}{{"lr", ParamLR, 0.25}, {"weight_decay", ParamWeightDecay, 0.5}, {"adam_eps", ParamAdamEpsilon, 1e-6}, {ParamEpochs, ParamEpochs, 3}} {
+		if v, ok := r.GetParam(tc.key); !ok || v != tc.want {
+			t.Errorf("%s: %v (found %v), want %v from %s", tc.key, v, ok, tc.want, tc.old)
+		}
+		if _, ok := r.GetParam(tc.old); ok && tc.old != tc.key {
+			t.Errorf("the older name %s is still in the store", tc.old)
+		}
+	}
+	if got.GetVariable("/w") == nil {
+		t.Error("variable /w lost in the renaming")
+	}
+}
+
+// studentKind is the teacher's recipe under the student's kind: enough to
+// check that a run refuses a recipe of another kind.
+type studentKind struct{ Teacher }
+
+func (studentKind) Kind() string { return "student" }

@@ -20,7 +20,12 @@ func TeacherStepGraph(opt optimizer.Interface) func(scope *model.Scope, images, 
 		out := mrgmodel.Forward(ms, c, images, tokens, labels)
 		total, lm, cls := mrgmodel.Losses(c, out, tokens, labels)
 		opt.UpdateGraph(ms, g, total)
-		lr := scope.Store().RootScope().At(optimizer.Scope).GetVariable(lrVariableName).NodeValue(g)
-		return []*Node{total, lm, cls, lr}
+		return []*Node{total, lm, cls, LearningRateNode(scope, g)}
 	}
+}
+
+// LearningRateNode is the learning rate the optimiser used in this step
+// (its last UpdateGraph), for a step graph's last output.
+func LearningRateNode(scope *model.Scope, g *Graph) *Node {
+	return scope.Store().RootScope().At(optimizer.Scope).GetVariable(lrVariableName).NodeValue(g)
 }

@@ -11,15 +11,16 @@ import (
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
 	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 // tvSet is a tiny torchvision-ResNet-18 model for the fixture's 40 px images.
 const tvSet = "vocab_threshold=1;val_beam=1;epochs=1;enc_arch=torchvision;enc_depth=18;enc_width=8;image_channels=3"
 
 // encoderValues returns the encoder variables of a run's checkpoint.
-func encoderValues(t *testing.T, run string) map[string][]float32 {
+func encoderValues(t *testing.T, rdir string) map[string][]float32 {
 	t.Helper()
-	store, _, err := LoadCheckpoint(filepath.Join(run, CkptDir))
+	store, _, err := run.LoadCheckpoint(run.Dir(rdir).Ckpt())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,10 +64,10 @@ func TestTorchvisionEncoderFreeze(t *testing.T) {
 			}
 			train := func(name, set, init string) (string, error) {
 				var log bytes.Buffer
-				run := filepath.Join(t.TempDir(), name)
-				_, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: set, Out: run,
+				rdir := filepath.Join(t.TempDir(), name)
+				_, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: set, Out: rdir,
 					Progress: &log, Backend: be, Quiet: true, MaxSteps: 2, InitEncoder: init})
-				return run, err
+				return rdir, err
 			}
 			first, err := train("first", tvSet+";enc_freeze=true", "")
 			if err != nil {
@@ -76,7 +77,7 @@ func TestTorchvisionEncoderFreeze(t *testing.T) {
 			if len(start) != 100 {
 				t.Errorf("%d encoder variables, want ResNet-18's 100", len(start))
 			}
-			frozen, err := train("frozen", tvSet+";enc_freeze=true", filepath.Join(first, CkptDir))
+			frozen, err := train("frozen", tvSet+";enc_freeze=true", run.Dir(first).Ckpt())
 			if err != nil {
 				t.Fatalf("frozen run from first's encoder: %v", err)
 			}
@@ -84,11 +85,11 @@ func TestTorchvisionEncoderFreeze(t *testing.T) {
 				t.Errorf("enc_freeze=true: %d encoder variables changed in training", n)
 			}
 			// An encoder of another depth is refused, naming the fitting -set.
-			if _, err := train("deeper", tvSet+";enc_freeze=true;enc_depth=34", filepath.Join(first, CkptDir)); err == nil ||
+			if _, err := train("deeper", tvSet+";enc_freeze=true;enc_depth=34", run.Dir(first).Ckpt()); err == nil ||
 				!strings.Contains(err.Error(), `-set "enc_arch=torchvision;enc_depth=18"`) {
 				t.Errorf("ResNet-18 weights into a ResNet-34 run: error %v", err)
 			}
-			unfrozen, err := train("unfrozen", tvSet, filepath.Join(first, CkptDir))
+			unfrozen, err := train("unfrozen", tvSet, run.Dir(first).Ckpt())
 			if strings.HasPrefix(cfg, "onnx") {
 				if err == nil || !strings.Contains(err.Error(), "GOMLX_BACKEND=go") || !strings.Contains(err.Error(), "enc_freeze=true") {
 					t.Errorf("unfrozen on ONNX Runtime: error %v, want one naming GOMLX_BACKEND=go and enc_freeze=true", err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mrgkit/mrgkit/mrgkit/ablate"
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 func init() {
@@ -53,7 +54,7 @@ func runAblate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprint(stdout, res.Markdown())
-	fmt.Fprintf(stderr, "wrote %s, %s, %s\n", filepath.Join(*out, "table.md"), filepath.Join(*out, "table.csv"), filepath.Join(*out, "results.json"))
+	fmt.Fprintf(stderr, "wrote %s, %s, %s\n", filepath.Join(*out, "table.md"), filepath.Join(*out, "table.csv"), filepath.Join(*out, run.ResultsFile))
 	return nil
 }
 

@@ -8,12 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/data"
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
 	"github.com/mrgkit/mrgkit/mrgkit/labeler"
 	"github.com/mrgkit/mrgkit/mrgkit/metrics"
-	"github.com/mrgkit/mrgkit/mrgkit/train"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 func init() {
@@ -122,7 +123,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := data.WriteFileAtomic(*out, append(b, '\n')); err != nil {
+		if err := atomicfile.WriteFile(*out, append(b, '\n')); err != nil {
 			return fmt.Errorf("writing %s: %v", *out, err)
 		}
 	}
@@ -245,22 +246,18 @@ func readRunReports(arg, split string) (string, []eval.Study, error) {
 	if st, err := os.Stat(arg); err != nil {
 		return "", nil, err
 	} else if st.IsDir() {
-		path = filepath.Join(arg, "eval_"+split, train.ReportsFile)
+		path = run.Dir(arg).Reports(split)
 		if _, err := os.Stat(path); err != nil {
-			if alt := filepath.Join(arg, train.ReportsFile); fileExists(alt) {
+			if alt := filepath.Join(arg, run.ReportsFile); fileExists(alt) {
 				path = alt
 			} else {
 				return "", nil, fmt.Errorf("%s: no evaluation of split %q (run `mrg eval -run %s -split %s` first)", path, split, arg, split)
 			}
 		}
 	}
-	b, err := os.ReadFile(path)
+	studies, err := run.ReadReports(path)
 	if err != nil {
 		return "", nil, err
-	}
-	var studies []eval.Study
-	if err := json.Unmarshal(b, &studies); err != nil {
-		return "", nil, fmt.Errorf("%s: want the reports.json of `mrg eval` (a list of studies): %v", path, err)
 	}
 	if len(studies) == 0 {
 		return "", nil, fmt.Errorf("%s: no studies", path)

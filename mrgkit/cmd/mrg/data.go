@@ -1,20 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
-	"runtime"
-	"sort"
 	"strings"
-	"sync"
+
+	"github.com/pkg/errors"
 
 	"github.com/mrgkit/mrgkit/mrgkit/data"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
 	"github.com/mrgkit/mrgkit/mrgkit/toycxr"
-	"github.com/pkg/errors"
 )
 
 func init() {
@@ -124,7 +120,7 @@ func dataSynth(args []string, stdout, stderr io.Writer) error {
 	if stats.Visibility, err = toycxr.DescribeVisibility(*out, resize, crop); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s\n%s", filepath.Join(*out, "annotation.json"), stats)
+	fmt.Fprintf(stdout, "wrote %s\n%s", data.AnnotationPath(*out), stats)
 	return nil
 }
 
@@ -153,13 +149,6 @@ func dataLoad(name string, args []string, stderr io.Writer, extra func(fs *flag.
 	return clean, *ds, ann, nil
 }
 
-func dataJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", " ")
-	return enc.Encode(v)
-}
-
 func dataClean(args []string, stdout, stderr io.Writer) error {
 	clean, _, ann, err := dataLoad("data clean", args, stderr, nil)
 	if err != nil {
@@ -169,7 +158,7 @@ func dataClean(args []string, stdout, stderr io.Writer) error {
 	for _, e := range ann.All() {
 		out[e.ID] = clean(e.Report)
 	}
-	return dataJSON(stdout, out)
+	return writeJSON(stdout, out)
 }
 
 func dataVocab(args []string, stdout, stderr io.Writer) error {
@@ -202,7 +191,7 @@ func dataVocab(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if asJSON {
-		return dataJSON(stdout, map[string]any{
+		return writeJSON(stdout, map[string]any{
 			"size": v.Size(), "dataset": dataset, "threshold": threshold, "max_len": maxLen,
 			"train_reports": len(ann.Train), "words": v.Words(),
 		})
@@ -223,92 +212,19 @@ func dataCheck(args []string, stdout, stderr io.Writer) error {
 	if *annPath == "" || *images == "" {
 		return usagef("-ann and -images are required")
 	}
-	ann, err := data.LoadAnnotation(*annPath)
-	// Problems sort by split, entry index and image.
-	type problem struct {
-		split, index, image int
-		text                string
-	}
-	splitOrder := map[string]int{"train": 0, "val": 1, "test": 2}
-	var problems []problem
-	var verr *data.ValidationError
-	switch {
-	case errors.As(err, &verr):
-		for _, p := range verr.Problems {
-			problems = append(problems, problem{splitOrder[p.Split], p.Index, -1, p.String()})
-		}
-	case err != nil:
+	res, err := data.Check(*annPath, *images)
+	if err != nil {
 		return err
 	}
-	// Decode every image of the valid entries in parallel.
-	type job struct{ e data.Entry }
-	var mu sync.Mutex
-	jobs := make(chan job)
-	var wg sync.WaitGroup
-	nImages := 0
-	sizes := map[string]int{}
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				for k, p := range j.e.ImagePaths {
-					img, err := data.DecodeImage(filepath.Join(*images, p))
-					mu.Lock()
-					if err != nil {
-						problems = append(problems, problem{splitOrder[j.e.Split], j.e.Index, k,
-							fmt.Sprintf("%s: %s[%d] (id %q): image_path[%d]: %v", *annPath, j.e.Split, j.e.Index, j.e.ID, k, errors.Cause(err))})
-					} else {
-						nImages++
-						sizes[fmt.Sprintf("%dx%d", img.W, img.H)]++
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	counts := map[string]int{}
-	for _, split := range data.Splits {
-		es, _ := ann.Split(split)
-		counts[split] = len(es)
-		for _, e := range es {
-			jobs <- job{e}
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	sort.Slice(problems, func(a, b int) bool {
-		p, q := problems[a], problems[b]
-		if p.split != q.split {
-			return p.split < q.split
-		}
-		if p.index != q.index {
-			return p.index < q.index
-		}
-		return p.image < q.image
-	})
-	var sz []string
-	for s, c := range sizes {
-		sz = append(sz, fmt.Sprintf("%s x%d", s, c))
-	}
-	sort.Strings(sz)
-	bad := map[[2]int]bool{}
-	for _, p := range problems {
-		if p.image < 0 { // entries rejected by validation are not in the annotation
-			counts[data.Splits[p.split]]++
-		}
-		bad[[2]int{p.split, p.index}] = true
-	}
-	total := counts["train"] + counts["val"] + counts["test"]
 	fmt.Fprintf(stdout, "%s: %d entries (train %d, val %d, test %d): %d OK, %d with problems; %d images decoded (%s)\n",
-		*annPath, total, counts["train"], counts["val"], counts["test"], total-len(bad), len(bad), nImages, strings.Join(sz, ", "))
-	if len(problems) == 0 {
+		*annPath, res.Total(), res.Entries["train"], res.Entries["val"], res.Entries["test"], res.Total()-res.Bad, res.Bad, res.Images, strings.Join(res.Sizes, ", "))
+	if len(res.Problems) == 0 {
 		fmt.Fprintln(stdout, "OK: no problems found")
 		return nil
 	}
-	fmt.Fprintf(stdout, "%d problem(s):\n", len(problems))
-	for _, p := range problems {
-		fmt.Fprintln(stdout, "  "+p.text)
+	fmt.Fprintf(stdout, "%d problem(s):\n", len(res.Problems))
+	for _, p := range res.Problems {
+		fmt.Fprintln(stdout, "  "+p.Text)
 	}
-	return errors.Errorf("%d problem(s) in %s (listed above)", len(problems), *annPath)
+	return errors.Errorf("%d problem(s) in %s (listed above)", len(res.Problems), *annPath)
 }

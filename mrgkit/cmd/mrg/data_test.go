@@ -63,7 +63,7 @@ func TestDataSynthCheckCleanVocab(t *testing.T) {
 	if !strings.Contains(out, "Cardiomegaly") || !strings.Contains(out, "AUC at 64 px") || !strings.Contains(out, "not drawn") || !strings.Contains(errOut, "toycxr: wrote") {
 		t.Errorf("synth output %q / %q", out, errOut)
 	}
-	ann, err := data.LoadAnnotation(filepath.Join(dir, "annotation.json"))
+	ann, err := data.LoadAnnotation(data.AnnotationPath(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,11 +75,11 @@ func TestDataSynthCheckCleanVocab(t *testing.T) {
 	if err != nil || img.W != 48 {
 		t.Errorf("lateral image: %v %v", img, err)
 	}
-	code, out, errOut = dataRun("data", "check", "-ann", filepath.Join(dir, "annotation.json"), "-images", filepath.Join(dir, "images"))
+	code, out, errOut = dataRun("data", "check", "-ann", data.AnnotationPath(dir), "-images", filepath.Join(dir, "images"))
 	if code != 0 || !strings.Contains(out, "40 entries (train 24, val 8, test 8): 40 OK, 0 with problems") || !strings.Contains(out, "80 images decoded") || !strings.Contains(out, "OK") {
 		t.Errorf("check exit %d: %s %s", code, out, errOut)
 	}
-	code, out, errOut = dataRun("data", "clean", "-dataset", "toycxr", "-ann", filepath.Join(dir, "annotation.json"))
+	code, out, errOut = dataRun("data", "clean", "-dataset", "toycxr", "-ann", data.AnnotationPath(dir))
 	var cleaned map[string]string
 	if code != 0 || json.Unmarshal([]byte(out), &cleaned) != nil || len(cleaned) != 40 {
 		t.Fatalf("clean exit %d, %d ids: %s", code, len(cleaned), errOut)
@@ -88,7 +88,7 @@ func TestDataSynthCheckCleanVocab(t *testing.T) {
 		t.Errorf("clean %s = %q", e.ID, cleaned[e.ID])
 	}
 	vocabPath := filepath.Join(dir, "vocab.json")
-	code, out, errOut = dataRun("data", "vocab", "-dataset", "toycxr", "-ann", filepath.Join(dir, "annotation.json"), "-threshold", "1", "-json", "-out", vocabPath)
+	code, out, errOut = dataRun("data", "vocab", "-dataset", "toycxr", "-ann", data.AnnotationPath(dir), "-threshold", "1", "-json", "-out", vocabPath)
 	var v struct {
 		Size      int
 		Threshold int

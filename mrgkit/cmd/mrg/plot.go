@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/mrgkit/mrgkit/mrgkit/plots"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 func init() {
@@ -19,7 +20,7 @@ func init() {
 
 func runPlot(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plot", stderr)
-	run := fs.String("run", "", "run directory containing log.jsonl: draws loss, learning-rate and per-epoch metric curves")
+	rdir := fs.String("run", "", "run directory containing log.jsonl: draws loss, learning-rate and per-epoch metric curves")
 	results := fs.String("results", "", "ablation results.json: draws bar charts of mean ± std over seeds")
 	out := fs.String("out", "", "output directory (default figures/<run or results directory name>)")
 	fs.Usage = func() {
@@ -32,21 +33,21 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	if *run == "" && *results == "" {
+	if *rdir == "" && *results == "" {
 		return usagef("one of -run RUN or -results FILE is required")
 	}
 	var written []string
-	if *run != "" {
-		logPath := filepath.Join(*run, "log.jsonl")
-		if st, err := os.Stat(*run); err != nil || !st.IsDir() {
-			return fmt.Errorf("run directory %s not found", *run)
+	if *rdir != "" {
+		logPath := run.Dir(*rdir).Log()
+		if st, err := os.Stat(*rdir); err != nil || !st.IsDir() {
+			return fmt.Errorf("run directory %s not found", *rdir)
 		}
 		if _, err := os.Stat(logPath); err != nil {
 			return fmt.Errorf("%s: no training log (log.jsonl) in the run directory", logPath)
 		}
 		dir := *out
 		if dir == "" {
-			dir = filepath.Join("figures", baseName(*run))
+			dir = filepath.Join("figures", baseName(*rdir))
 		}
 		paths, err := plots.LossCurves(logPath, dir)
 		written = append(written, paths...)
@@ -59,7 +60,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	}
 	if *results != "" {
 		if st, err := os.Stat(*results); err == nil && st.IsDir() {
-			*results = filepath.Join(*results, "results.json")
+			*results = filepath.Join(*results, run.ResultsFile)
 		}
 		dir := *out
 		if dir == "" {

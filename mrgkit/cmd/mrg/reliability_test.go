@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
-	"github.com/mrgkit/mrgkit/mrgkit/train"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 )
 
 // copyTree copies a directory (regular files and directories only).
@@ -156,7 +156,7 @@ func TestReliabilityCorpus(t *testing.T) {
 		// Defect 1: -out destroys what is there.
 		{name: "train into a run pruned to best/", code: 1, msg: "holds a trained run (best/) but no ckpt/ to resume",
 			setup: func(t *testing.T) []string {
-				lastDir = copyOf(t, train.CkptDir)
+				lastDir = copyOf(t, run.CkptDir)
 				return trainArgs(lastDir, "-set", "epochs=1")
 			}},
 		{name: "train into a user's directory", code: 1, msg: "is not empty (paper.tex) and holds no run to resume",
@@ -177,7 +177,7 @@ func TestReliabilityCorpus(t *testing.T) {
 		{name: "second trainer", code: 1, msg: fmt.Sprintf("is in use by process %d", os.Getpid()),
 			setup: func(t *testing.T) []string {
 				lastDir = copyOf(t)
-				l, err := train.LockRun(lastDir)
+				l, err := run.LockRun(lastDir)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -201,20 +201,20 @@ func TestReliabilityCorpus(t *testing.T) {
 			}},
 		{name: "resume applies epochs, no NUL padding of a deleted log", code: 0,
 			setup: func(t *testing.T) []string {
-				lastDir = copyOf(t, train.LogFile)
+				lastDir = copyOf(t, run.LogFile)
 				_ = os.MkdirAll(filepath.Join(lastDir, ".ckpt.tmp-4242", "x"), 0o755)
 				return []string{"train", "-data", data, "-out", lastDir, "-set", "epochs=2"}
 			},
 			check: func(t *testing.T, stdout, stderr string) {
-				b, err := os.ReadFile(filepath.Join(lastDir, train.LogFile))
+				b, err := os.ReadFile(run.Dir(lastDir).Log())
 				if err != nil || bytes.IndexByte(b, 0) >= 0 || !bytes.Contains(b, []byte(`"epoch":2`)) {
 					t.Errorf("log after resume: %v, %d NUL bytes, epoch 2 logged %v", err, bytes.Count(b, []byte{0}), bytes.Contains(b, []byte(`"epoch":2`)))
 				}
 				if _, err := os.Stat(filepath.Join(lastDir, ".ckpt.tmp-4242")); err == nil {
 					t.Error("leftover .ckpt.tmp-4242 not removed")
 				}
-				var info train.RunInfo
-				b, _ = os.ReadFile(filepath.Join(lastDir, train.RunInfoFile))
+				var info run.Info
+				b, _ = os.ReadFile(run.Dir(lastDir).RunJSON())
 				_ = json.Unmarshal(b, &info)
 				if !strings.HasSuffix(info.Set, "epochs=2") || !filepath.IsAbs(info.DataDir) {
 					t.Errorf("run.json: set %q, data_dir %q", info.Set, info.DataDir)
@@ -227,7 +227,7 @@ func TestReliabilityCorpus(t *testing.T) {
 				return trainArgs(lastDir, "-set", "select_metric=FOO")
 			},
 			check: func(t *testing.T, _, _ string) {
-				if _, err := os.Stat(filepath.Join(lastDir, train.LogFile)); err == nil {
+				if _, err := os.Stat(run.Dir(lastDir).Log()); err == nil {
 					t.Error("a run with a bad select_metric started training")
 				}
 			}},
@@ -235,11 +235,11 @@ func TestReliabilityCorpus(t *testing.T) {
 			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "checkpoint_every=-1") }},
 		{name: "val_limit=-1", code: 2, msg: "val_limit=-1: must be >= 0",
 			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "val_limit=-1") }},
-		{name: "lr=1e30", code: 2, msg: "lr=1e+30: must be in (0, 10]",
+		{name: "lr=1e30", code: 2, msg: "learning_rate=1e+30: must be in (0, 10]",
 			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "lr=1e30") }},
-		{name: "lr=NaN", code: 2, msg: "-set lr=NaN: lr must be a finite number",
+		{name: "lr=NaN", code: 2, msg: "-set lr=NaN: learning_rate must be a finite number",
 			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "lr=NaN") }},
-		{name: "resume with lr=inf", code: 2, msg: "-set lr=inf: lr must be a finite number",
+		{name: "resume with lr=inf", code: 2, msg: "-set lr=inf: learning_rate must be a finite number",
 			setup: func(t *testing.T) []string { lastDir = copyOf(t); return trainArgs(lastDir, "-set", "lr=inf") }},
 		{name: "kd_temperature=NaN", code: 2, msg: "-set kd_temperature=NaN: kd_temperature must be a finite number",
 			setup: func(t *testing.T) []string {
@@ -279,7 +279,7 @@ func TestReliabilityCorpus(t *testing.T) {
 			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-min-len", "1000"} }},
 		{name: "eval -repetition-penalty NaN", code: 2, msg: "repetition penalty NaN: must be a number >= 1",
 			setup: func(t *testing.T) []string { return []string{"eval", "-run", teacher, "-repetition-penalty", "NaN"} }},
-		{name: "train length_penalty=-1", code: 2, msg: "length_penalty -1: must be in [0,5]",
+		{name: "train length_penalty=-1", code: 2, msg: "length_penalty=-1: must be in [0, 5]",
 			setup: func(t *testing.T) []string { return trainArgs(fresh(t), "-set", "vocab_threshold=1;length_penalty=-1") }},
 		{name: "train logit_adjust=bogus", code: 2, msg: `logit_adjust="bogus": must be`,
 			setup: func(t *testing.T) []string {
@@ -290,7 +290,7 @@ func TestReliabilityCorpus(t *testing.T) {
 		{name: "truncated vocab.json", code: 1, msg: "the vocabulary does not belong to this run",
 			setup: func(t *testing.T) []string {
 				lastDir = copyOf(t)
-				p := filepath.Join(lastDir, train.VocabFile)
+				p := run.Dir(lastDir).Vocab()
 				var v map[string]any
 				b, _ := os.ReadFile(p)
 				if err := json.Unmarshal(b, &v); err != nil {
@@ -333,21 +333,21 @@ func TestReliabilityCorpus(t *testing.T) {
 			setup: func(t *testing.T) []string {
 				lastDir = fresh(t)
 				_ = os.MkdirAll(lastDir, 0o755)
-				_ = os.WriteFile(filepath.Join(lastDir, train.LogFile), []byte(`{"kind":"step","step":1,"loss":1e309}`+"\n"), 0o644)
+				_ = os.WriteFile(run.Dir(lastDir).Log(), []byte(`{"kind":"step","step":1,"loss":1e309}`+"\n"), 0o644)
 				return []string{"plot", "-run", lastDir, "-out", filepath.Join(lastDir, "fig")}
 			}},
 		{name: "plot a log with NaN", code: 1, msg: "not a JSON object",
 			setup: func(t *testing.T) []string {
 				lastDir = fresh(t)
 				_ = os.MkdirAll(lastDir, 0o755)
-				_ = os.WriteFile(filepath.Join(lastDir, train.LogFile), []byte(`{"kind":"step","step":1,"loss":NaN}`+"\n"), 0o644)
+				_ = os.WriteFile(run.Dir(lastDir).Log(), []byte(`{"kind":"step","step":1,"loss":NaN}`+"\n"), 0o644)
 				return []string{"plot", "-run", lastDir, "-out", filepath.Join(lastDir, "fig")}
 			}},
 		{name: "plot a log with nothing finite", code: 1, msg: "nothing to plot",
 			setup: func(t *testing.T) []string {
 				lastDir = fresh(t)
 				_ = os.MkdirAll(lastDir, 0o755)
-				_ = os.WriteFile(filepath.Join(lastDir, train.LogFile), []byte(`{"kind":"step","step":1,"loss":"NaN"}`+"\n"), 0o644)
+				_ = os.WriteFile(run.Dir(lastDir).Log(), []byte(`{"kind":"step","step":1,"loss":"NaN"}`+"\n"), 0o644)
 				return []string{"plot", "-run", lastDir, "-out", filepath.Join(lastDir, "fig")}
 			}},
 		// run.json paths: eval from another directory.
@@ -398,7 +398,7 @@ func TestReliabilityCorpus(t *testing.T) {
 			}
 			after := snapshot(t, intact)
 			for p, b := range before {
-				if strings.HasSuffix(p, train.RunLockFile) {
+				if strings.HasSuffix(p, run.RunLockFile) {
 					continue
 				}
 				if a, ok := after[p]; !ok || !bytes.Equal(a, b) {

@@ -1,16 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/eval"
+	"github.com/mrgkit/mrgkit/mrgkit/hparams"
 	mrgmodel "github.com/mrgkit/mrgkit/mrgkit/model"
+	"github.com/mrgkit/mrgkit/mrgkit/run"
 	"github.com/mrgkit/mrgkit/mrgkit/train"
 )
 
@@ -32,7 +32,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	force := fs.Bool("force", false, "start a new run in a non-empty -out that holds no run to resume (replaces the kit's files there, keeps others)")
 	maxSteps := fs.Int("max-steps", 0, "stop after this many global steps (checkpointed; rerun to resume)")
 	initEnc := fs.String("init-encoder", "", "GoMLX checkpoint directory whose /model/encoder/ weights initialise the encoder (e.g. converted ImageNet weights)")
-	params := fs.Bool("params", false, "list every hyperparameter of the preset with its default and exit")
+	params := fs.Bool("params", false, "list every hyperparameter (model, training, distillation) with its value in the preset, range and doc, and exit")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -51,18 +51,35 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
+// printParams lists every declared hyperparameter (model, data, training
+// and distillation: hparams.All) with its value in the preset, its type,
+// its range or choices and its doc line.
 func printParams(w io.Writer, preset string) error {
 	if _, ok := mrgmodel.Presets[preset]; !ok {
 		return usagef("unknown preset %q (known: %s)", preset, strings.Join(mrgmodel.PresetNames(), ", "))
 	}
 	p := train.PresetParams(preset)
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(w, "%-18s %v\n", k, p[k])
+	fmt.Fprintf(w, "%-18s %-8s %-20s %-22s %s\n", "key", "type", preset, "range", "doc")
+	for _, s := range hparams.All() {
+		v, ok := p[s.Key]
+		if !ok {
+			v = s.Default
+		}
+		r := s.RangeText()
+		switch {
+		case len(s.Choices) > 0:
+			r = strings.Join(s.Choices, "|")
+		case s.Type() == "bool":
+			r = "true|false"
+		}
+		doc := s.Doc
+		if len(s.Aliases) > 0 {
+			doc += " (was: " + strings.Join(s.Aliases, ", ") + ")"
+		}
+		if s.Resumable {
+			doc += " [resumable]"
+		}
+		fmt.Fprintf(w, "%-18s %-8s %-20v %-22s %s\n", s.Key, s.Type(), v, r, doc)
 	}
 	return nil
 }
@@ -86,7 +103,7 @@ func decodeFlags(fs interface {
 func runEval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval", stderr)
 	imageLimitFlags(fs)
-	run := fs.String("run", "", "run directory (required)")
+	rdir := fs.String("run", "", "run directory (required)")
 	split := fs.String("split", "test", "split: train, val or test")
 	dataDir := fs.String("data", "", "dataset directory (default: the run's)")
 	images := fs.String("images", "", "image root (default: the run's)")
@@ -96,7 +113,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *run == "" {
+	if *rdir == "" {
 		return usagef("-run is required")
 	}
 	if *split != "train" && *split != "val" && *split != "test" {
@@ -106,20 +123,18 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return usagef("-prompts must be %s or %s, got %q", eval.PromptsPredicted, eval.PromptsTruth, *prompts)
 	}
 	fmt.Fprintln(stderr, backend.Describe())
-	res, err := train.EvaluateRun(*run, train.EvalOptions{Split: *split, Decode: dec(), DataDir: *dataDir, ImageRoot: *images, Progress: stderr, Out: *out, Prompts: *prompts})
+	res, err := run.Evaluate(*rdir, run.EvalOptions{Split: *split, Decode: dec(), DataDir: *dataDir, ImageRoot: *images, Progress: stderr, Out: *out, Prompts: *prompts})
 	if err != nil {
 		return err
 	}
 	eval.WriteFaithfulness(stderr, res)
-	b, _ := json.MarshalIndent(map[string]any{"split": res.Split, "prompts": res.Prompts, "studies": len(res.Studies), "metrics": res.Flat}, "", "  ")
-	fmt.Fprintln(stdout, string(b))
-	return nil
+	return writeJSON(stdout, map[string]any{"split": res.Split, "prompts": res.Prompts, "studies": len(res.Studies), "metrics": res.Flat})
 }
 
 func runGenerate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("generate", stderr)
 	imageLimitFlags(fs)
-	run := fs.String("run", "", "run directory (required)")
+	rdir := fs.String("run", "", "run directory (required)")
 	var imgs multiFlag
 	fs.Var(&imgs, "image", "image file (PNG or JPEG); give twice for frontal and lateral")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -127,18 +142,16 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *run == "" || len(imgs) == 0 {
+	if *rdir == "" || len(imgs) == 0 {
 		return usagef("-run and -image are required")
 	}
 	fmt.Fprintln(stderr, backend.Describe())
-	res, err := train.GenerateStudy(*run, imgs, dec(), nil, stderr)
+	res, err := run.GenerateStudy(*rdir, imgs, dec(), nil, stderr)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		b, _ := json.MarshalIndent(res, "", "  ")
-		fmt.Fprintln(stdout, string(b))
-		return nil
+		return writeJSON(stdout, res)
 	}
 	fmt.Fprintln(stdout, res.Report)
 	if len(res.Labels) > 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pkg/errors"
 
+	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
 	"github.com/mrgkit/mrgkit/mrgkit/notebook"
 )
 
@@ -158,7 +159,7 @@ return -1;`, &idx, shot.Contains); err != nil {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(shot.Path, png)
+	return atomicfile.WriteFile(shot.Path, png)
 }
 
 func writeStamped(path string, saved []byte, info map[string]any) error {
@@ -166,33 +167,7 @@ func writeStamped(path string, saved []byte, info map[string]any) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path, data)
-}
-
-// writeAtomic writes data to path through a temporary file and a rename.
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return errors.Wrapf(err, "writing %s", path)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-		return errors.Wrapf(err, "writing %s", path)
-	}
-	return nil
+	return atomicfile.WriteFile(path, data)
 }
 
 // ToolEnv returns env (os.Environ() if nil) with GOPATH/bin on PATH (where

@@ -1,17 +1,17 @@
-package train
+package run
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/gomlx/gomlx/ui/plot"
 	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/atomicfile"
 )
 
 // PointsFile is the run's training curves in GoMLX's plot-point format
@@ -45,7 +45,7 @@ func RecordPoints(kind string, step int, split string, values map[string]float64
 		}
 		p := plot.Point{Step: float64(step), Value: v}
 		switch kind {
-		case "step":
+		case KindStep:
 			switch {
 			case k == "lr":
 				p.MetricType, p.MetricName, p.Short = PointTypeLR, "Train: lr", "T/lr"
@@ -54,7 +54,7 @@ func RecordPoints(kind string, step int, split string, values map[string]float64
 			default:
 				continue
 			}
-		case "epoch":
+		case KindEpoch:
 			switch {
 			case strings.HasPrefix(k, "BLEU_") || k == "METEOR" || k == "ROUGE_L" || k == "CIDEr":
 				p.MetricType = PointTypeNLG
@@ -78,74 +78,21 @@ func RecordPoints(kind string, step int, split string, values map[string]float64
 // WritePlotPoints rewrites RUN/PointsFile from RUN/log.jsonl, atomically.
 // A step logged twice (a resumed run that cut its log) appears once: the log
 // is read as it is now. Malformed lines are an error naming the line; a
-// truncated last line (a run killed while writing) is skipped.
+// truncated last line (a run killed while writing) is skipped (ReadLog).
 func WritePlotPoints(runDir string) error {
-	logPath := filepath.Join(runDir, LogFile)
-	data, err := os.ReadFile(logPath)
+	d := Dir(runDir)
+	recs, err := ReadLog(d.Log())
 	if err != nil {
 		return errors.Wrap(err, "writing plot points")
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	lines := bytes.Split(data, []byte("\n"))
-	for i, line := range lines {
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
-		var raw map[string]any
-		dec := json.NewDecoder(bytes.NewReader(line))
-		if err := dec.Decode(&raw); err != nil {
-			if i == len(lines)-1 {
-				break
-			}
-			return errors.Errorf("writing plot points: %s:%d: not a JSON object: %v", logPath, i+1, err)
-		}
-		kind, _ := raw["kind"].(string)
-		split, _ := raw["split"].(string)
-		step, _ := raw["step"].(float64)
-		values := map[string]float64{}
-		for k, v := range raw {
-			if f, ok := v.(float64); ok && k != "step" && k != "epoch" {
-				values[k] = f
-			}
-		}
-		for _, p := range RecordPoints(kind, int(step), split, values) {
+	for _, r := range recs {
+		for _, p := range RecordPoints(r.Kind, r.Step, r.Split, r.Values) {
 			if err := enc.Encode(p); err != nil {
-				return errors.Wrapf(err, "writing plot points of %s:%d", logPath, i+1)
+				return errors.Wrapf(err, "writing plot points of %s", d.Log())
 			}
 		}
 	}
-	return writeFileAtomic(filepath.Join(runDir, PointsFile), buf.Bytes())
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory and a rename.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return errors.Wrapf(err, "writing %s", path)
-	}
-	w := bufio.NewWriter(f)
-	_, err = w.Write(data)
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-		return errors.Wrapf(err, "writing %s", path)
-	}
-	return nil
+	return atomicfile.WriteFile(filepath.Join(runDir, PointsFile), buf.Bytes())
 }

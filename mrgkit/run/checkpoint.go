@@ -1,4 +1,4 @@
-package train
+package run
 
 import (
 	"encoding/json"
@@ -10,6 +10,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/pkg/errors"
+
+	"github.com/mrgkit/mrgkit/mrgkit/hparams"
 )
 
 // State is the loop's position, saved beside each checkpoint so a resumed
@@ -25,7 +27,7 @@ type State struct {
 	BestValues map[string]float64 `json:"best_values"` // validation metrics of the best epoch
 }
 
-const stateFile = "state.json"
+const StateFile = "state.json"
 
 // SaveCheckpoint writes the store's variables and hyperparameters (GoMLX
 // checkpoint format) plus state into dir, atomically: everything goes into a
@@ -61,14 +63,14 @@ func SaveCheckpoint(store *model.Store, dir string, state *State) error {
 		if err != nil {
 			return errors.Wrap(err, "encoding checkpoint state")
 		}
-		if err := os.WriteFile(filepath.Join(tmp, stateFile), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(tmp, StateFile), b, 0o644); err != nil {
 			return errors.Wrap(err, "writing checkpoint state")
 		}
 	}
 	if err := syncDir(tmp); err != nil {
 		return err
 	}
-	unlock, err := lockCheckpoints(parent, true)
+	unlock, err := LockCheckpoints(parent, true)
 	if err != nil {
 		return err
 	}
@@ -138,7 +140,7 @@ func syncDir(dir string) error {
 // happened between the two renames of SaveCheckpoint.
 func checkpointDir(dir string) (string, bool) {
 	for _, d := range []string{dir, dir + ".old"} {
-		if st, err := os.Stat(filepath.Join(d, stateFile)); err == nil && !st.IsDir() {
+		if st, err := os.Stat(filepath.Join(d, StateFile)); err == nil && !st.IsDir() {
 			return d, true
 		}
 	}
@@ -159,22 +161,22 @@ func LoadCheckpoint(dir string) (store *model.Store, state *State, err error) {
 			err = errors.Errorf("checkpoint %s is corrupted: %v", dir, r)
 		}
 	}()
-	unlock, err := lockCheckpoints(filepath.Dir(dir), false)
+	unlock, err := LockCheckpoints(filepath.Dir(dir), false)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer unlock()
 	d, ok := checkpointDir(dir)
 	if !ok {
-		return nil, nil, errors.Errorf("no checkpoint in %s (missing %s)", dir, stateFile)
+		return nil, nil, errors.Errorf("no checkpoint in %s (missing %s)", dir, StateFile)
 	}
-	b, err := os.ReadFile(filepath.Join(d, stateFile))
+	b, err := os.ReadFile(filepath.Join(d, StateFile))
 	if err != nil {
 		return nil, nil, errors.Wrapf(err, "reading checkpoint state")
 	}
 	state = &State{}
 	if err := json.Unmarshal(b, state); err != nil {
-		return nil, nil, errors.Wrapf(err, "checkpoint state %s is corrupted", filepath.Join(d, stateFile))
+		return nil, nil, errors.Wrapf(err, "checkpoint state %s is corrupted", filepath.Join(d, StateFile))
 	}
 	store = model.NewStore()
 	h, err := checkpoint.Load(store).Dir(d).Immediate().Done()
@@ -183,5 +185,45 @@ func LoadCheckpoint(dir string) (store *model.Store, state *State, err error) {
 	}
 	_ = h
 	store.SetLoader(nil)
+	if renamed, err := canonicalize(store); err != nil {
+		return nil, nil, errors.Wrapf(err, "checkpoint %s", d)
+	} else if renamed != nil {
+		store = renamed
+	}
 	return store, state, nil
+}
+
+// canonicalize returns a copy of a store loaded from an older run in which
+// the hyperparameters stored under an older name (an alias, hparams.Spec)
+// carry their key, or nil when none does. GoMLX cannot delete a parameter,
+// hence the copy.
+func canonicalize(store *model.Store) (*model.Store, error) {
+	old := false
+	for p := range store.IterParams() {
+		if scope, key := model.SplitPath(p); scope == model.RootScopePath && hparams.Canonical(key) != key {
+			old = true
+			break
+		}
+	}
+	if !old {
+		return nil, nil
+	}
+	out := model.NewStore()
+	for p, v := range store.IterParams() {
+		scope, key := model.SplitPath(p)
+		if scope == model.RootScopePath && hparams.Canonical(key) != key {
+			if _, has := store.RootScope().GetParam(hparams.Canonical(key)); has {
+				continue // stored under both names: the key wins
+			}
+			key = hparams.Canonical(key)
+		}
+		out.Scope(scope).SetParam(key, v)
+	}
+	for v := range store.IterVariables() {
+		if _, err := v.CloneToStore(out); err != nil {
+			return nil, errors.Wrapf(err, "copying variable %s", v.Path())
+		}
+	}
+	out.SetLoader(nil)
+	return out, nil
 }

@@ -1,4 +1,4 @@
-package train
+package gomlxbench
 
 import (
 	"os"
@@ -7,7 +7,8 @@ import (
 	"github.com/mrgkit/mrgkit/mrgkit/backend"
 )
 
-// benchmarkStep times PresetStep; MRG_BENCH_SET adds -set overrides.
+// benchmarkStep times PresetStep (mrgkit's train step of a preset, batch
+// 16, 200 words); MRG_BENCH_SET adds -set overrides.
 func benchmarkStep(b *testing.B, cfg, preset string) {
 	if cfg == "onnx:cpu" && backend.ONNXLibrary() == "" {
 		b.Skip("ONNX Runtime not installed (make onnxruntime)")

@@ -1,4 +1,4 @@
-package notebook
+package plots
 
 import (
 	"math"
@@ -9,18 +9,18 @@ import (
 // ConceptAttention extracts, from a study's patch→concept attention
 // (row-major [numPatches × numConcepts], patches of view 0 first, then view
 // 1, each a gridH × gridW grid), the weights of one concept over the patches
-// of one view, ready for plots.AttentionOverlay.
+// of one view, ready for AttentionOverlay.
 func ConceptAttention(attn []float32, numConcepts, concept, view, gridH, gridW int) ([]float32, error) {
 	if numConcepts <= 0 || concept < 0 || concept >= numConcepts {
-		return nil, errors.Errorf("notebook: concept %d out of range [0,%d)", concept, numConcepts)
+		return nil, errors.Errorf("plots: concept %d out of range [0,%d)", concept, numConcepts)
 	}
 	if len(attn)%numConcepts != 0 {
-		return nil, errors.Errorf("notebook: %d attention weights is not a multiple of %d concepts", len(attn), numConcepts)
+		return nil, errors.Errorf("plots: %d attention weights is not a multiple of %d concepts", len(attn), numConcepts)
 	}
 	perView := gridH * gridW
 	numPatches := len(attn) / numConcepts
 	if perView <= 0 || view < 0 || (view+1)*perView > numPatches {
-		return nil, errors.Errorf("notebook: view %d of a %dx%d grid is outside %d patches", view, gridH, gridW, numPatches)
+		return nil, errors.Errorf("plots: view %d of a %dx%d grid is outside %d patches", view, gridH, gridW, numPatches)
 	}
 	out := make([]float32, perView)
 	for p := range out {

@@ -1,4 +1,4 @@
-package train
+package run
 
 import (
 	"fmt"
@@ -17,11 +17,11 @@ const (
 	// RunLockFile is held exclusively by the one process training into the
 	// directory, for the whole run. It holds that process's id and command.
 	RunLockFile = ".lock"
-	// ckptLockFile is held exclusively by the trainer only while it swaps a
+	// CkptLockFile is held exclusively by the trainer only while it swaps a
 	// checkpoint directory in (the two renames of SaveCheckpoint), and shared
-	// by readers (LoadCheckpoint, LoadRun) while they read one, so that a
+	// by readers (LoadCheckpoint, Load) while they read one, so that a
 	// reader never sees a half-renamed checkpoint.
-	ckptLockFile = ".ckpt.lock"
+	CkptLockFile = ".ckpt.lock"
 )
 
 // RunLock is an exclusive lock on a run directory.
@@ -66,13 +66,13 @@ func (l *RunLock) Unlock() {
 	l.f = nil
 }
 
-// lockCheckpoints takes the checkpoint lock of the run directory parent,
+// LockCheckpoints takes the checkpoint lock of the run directory parent,
 // shared (readers) or exclusive (the trainer's renames), waiting for it. The
 // returned function releases it. A directory where the lock file can be
 // neither opened nor created (read-only, someone else's) is read unlocked:
 // nobody can be writing checkpoints into it either.
-func lockCheckpoints(parent string, exclusive bool) (func(), error) {
-	path := filepath.Join(parent, ckptLockFile)
+func LockCheckpoints(parent string, exclusive bool) (func(), error) {
+	path := filepath.Join(parent, CkptLockFile)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		if f, err = os.Open(path); err != nil {
