@@ -32,6 +32,16 @@ if [ ! -f "$DATA/toycxr/annotation.json" ]; then
   echo "notebooks-outputs: no dataset $DATA/toycxr (annotation.json): \`make demo\` generates it, or \`./bin/mrg data synth -out $DATA/toycxr\`; or set DATA=DIR holding toycxr/" >&2
   exit 1
 fi
+# The notebooks resume-check these runs against DATA: a run only resumes (or
+# is found finished) on the data it was trained on.
+want=$(cd "$DATA/toycxr" && pwd -P)
+for r in teacher student; do
+  got=$(sed -n 's/^ *"data_dir": *"\(.*\)",*$/\1/p' "$RUNS/$r/run.json" | head -1)
+  if [ -n "$got" ] && [ "$(cd "$got" 2>/dev/null && pwd -P)" != "$want" ]; then
+    echo "notebooks-outputs: $RUNS/$r was trained on $got, not on $DATA/toycxr: set DATA to the directory holding that toycxr/ (or run \`make demo\` here)" >&2
+    exit 1
+  fi
+done
 bash scripts/install-notebook-tools.sh
 
 mkdir -p "$WORK"
