@@ -1,6 +1,9 @@
 package run
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Event is what a training run reports to its Observer (train.Options.Observe):
 // once before the first step ("start"), then every train step ("step") and
@@ -54,4 +57,18 @@ type Summary struct {
 	Seconds    float64
 	SecPerStep float64
 	Stopped    bool // stopped early by MaxSteps
+}
+
+// String is the summary in one line: "N steps, best epoch E (validation S)",
+// with ", X s/step" when steps were timed (not for a run that was already
+// finished) and ", stopped early" for a MaxSteps stop.
+func (s *Summary) String() string {
+	out := fmt.Sprintf("%d steps, best epoch %d (validation %.4f)", s.Steps, s.BestEpoch, s.BestScore)
+	if s.SecPerStep > 0 {
+		out += fmt.Sprintf(", %.3f s/step", s.SecPerStep)
+	}
+	if s.Stopped {
+		out += ", stopped early"
+	}
+	return out
 }

@@ -27,3 +27,18 @@ func TestObserverAttach(t *testing.T) {
 		t.Errorf("events\n%+v\nwant\n%+v", got, want)
 	}
 }
+
+func TestSummaryString(t *testing.T) {
+	for _, tc := range []struct {
+		s    Summary
+		want string
+	}{
+		{Summary{Steps: 1290, BestEpoch: 9, BestScore: 1.17456, SecPerStep: 0.1954}, "1290 steps, best epoch 9 (validation 1.1746), 0.195 s/step"},
+		{Summary{Steps: 1290, BestEpoch: 9, BestScore: 1.17456}, "1290 steps, best epoch 9 (validation 1.1746)"},
+		{Summary{Steps: 5, BestEpoch: 0, BestScore: -1, SecPerStep: 0.5, Stopped: true}, "5 steps, best epoch 0 (validation -1.0000), 0.500 s/step, stopped early"},
+	} {
+		if got := tc.s.String(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}

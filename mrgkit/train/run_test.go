@@ -73,7 +73,8 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 			// "0.000 s/step" of an empty timing).
 			log.Reset()
 			again, err := Train(Options{DataDir: dir, Dataset: "toycxr", Preset: "tiny", Set: tinySet, Out: rdir, Progress: &log, Backend: be, Quiet: true})
-			if err != nil || again.Steps != 8 || !strings.Contains(log.String(), "had finished its 2 epochs") || strings.Contains(log.String(), "s/step") {
+			if err != nil || again.Steps != 8 || !strings.Contains(log.String(), "had finished its 2 epochs") || !strings.Contains(log.String(), "is finished (step 8, 2 epochs)") ||
+				strings.Contains(log.String(), "s/step") || strings.Contains(log.String(), "resuming") || strings.Contains(log.String(), "training "+rdir) {
 				t.Errorf("rerun of a finished run: steps %v, err %v, output:\n%s", again, err, log.String())
 			}
 			res, err := run.Evaluate(rdir, run.EvalOptions{Split: "test", Decode: mrgmodel.DefaultDecodeOptions(), Backend: be})

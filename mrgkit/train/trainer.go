@@ -161,7 +161,11 @@ func (t *trainer) configure(rd *run.Prepared) error {
 		if vocab, err = data.LoadVocab(t.dir.Vocab()); err != nil {
 			return errors.Wrap(err, "resuming: reading the run's vocabulary")
 		}
-		fmt.Fprintf(opts.Progress, "resuming %s from step %d (epoch %d, batch %d)\n", opts.Out, t.state.Step, t.state.Epoch, t.state.Batch)
+		if epochs := hparams.Int(t.store.RootScope(), ParamEpochs); t.state.Epoch > epochs {
+			fmt.Fprintf(opts.Progress, "%s is finished (step %d, %d epochs): nothing to train\n", opts.Out, t.state.Step, epochs)
+		} else {
+			fmt.Fprintf(opts.Progress, "resuming %s from step %d (epoch %d, batch %d)\n", opts.Out, t.state.Step, t.state.Epoch, t.state.Batch)
+		}
 		if applied != "" {
 			fmt.Fprintf(opts.Progress, "resuming with %s\n", applied)
 		}
@@ -256,8 +260,10 @@ func (t *trainer) build(resuming bool) error {
 func (t *trainer) loop() (*run.Summary, error) {
 	sum := &run.Summary{Dir: t.opts.Out}
 	start := time.Now()
-	fmt.Fprintf(t.opts.Progress, "training %s: preset %s, %d epochs x %d steps (batch %d), backend %s\n", t.opts.Out,
-		t.info.Preset, t.epochs, t.perEpoch, hparams.Int(t.store.RootScope(), run.ParamBatchSize), t.be.Name())
+	if t.state.Epoch <= t.epochs {
+		fmt.Fprintf(t.opts.Progress, "training %s: preset %s, %d epochs x %d steps (batch %d), backend %s\n", t.opts.Out,
+			t.info.Preset, t.epochs, t.perEpoch, hparams.Int(t.store.RootScope(), run.ParamBatchSize), t.be.Name())
+	}
 	t.observe = t.opts.Observe.Attach(t.epochs, t.perEpoch, t.state.Step, t.state.Epoch)
 	for ; t.state.Epoch <= t.epochs; t.state.Epoch, t.state.Batch = t.state.Epoch+1, 0 {
 		epochStart := time.Now()
