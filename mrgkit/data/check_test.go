@@ -3,25 +3,17 @@ package data
 import (
 	"fmt"
 	"image"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
 )
 
 func TestCheck(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "images")
-	write := func(path string, b []byte) string {
-		t.Helper()
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(path string, b []byte) string { return fixture.WriteFile(t, path, b) }
 	write(filepath.Join(imgs, "a", "0.png"), encodePNG(t, image.NewGray(image.Rect(0, 0, 16, 8))))
 	write(filepath.Join(imgs, "a", "1.png"), encodePNG(t, image.NewGray(image.Rect(0, 0, 16, 8))))
 	write(filepath.Join(imgs, "b", "0.png"), encodePNG(t, image.NewGray(image.Rect(0, 0, 4, 4))))

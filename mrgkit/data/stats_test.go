@@ -7,25 +7,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
+
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 )
-
-func statLabels(states map[string]chexpert.State) *chexpert.Labels {
-	var l chexpert.Labels
-	for name, s := range states {
-		l[chexpert.Index(name)] = s
-	}
-	return &l
-}
 
 // statStudies: a (Cardiomegaly+), b (no positive), c (Cardiomegaly+), d (no labels).
 var statStudies = []Entry{
 	{ID: "a", Split: "train", Report: "The heart is enlarged. No effusion.",
-		Labels: statLabels(map[string]chexpert.State{"Cardiomegaly": chexpert.Positive, "Pleural Effusion": chexpert.Negative})},
+		Labels: fixture.Labels(map[string]chexpert.State{"Cardiomegaly": chexpert.Positive, "Pleural Effusion": chexpert.Negative})},
 	{ID: "b", Split: "train", Report: "Heart size normal. Possible small effusion.",
-		Labels: statLabels(map[string]chexpert.State{"Cardiomegaly": chexpert.Negative, "Pleural Effusion": chexpert.Uncertain})},
+		Labels: fixture.Labels(map[string]chexpert.State{"Cardiomegaly": chexpert.Negative, "Pleural Effusion": chexpert.Uncertain})},
 	{ID: "c", Split: "val", Report: "Enlarged heart.",
-		Labels: statLabels(map[string]chexpert.State{"Cardiomegaly": chexpert.Positive})},
+		Labels: fixture.Labels(map[string]chexpert.State{"Cardiomegaly": chexpert.Positive})},
 	{ID: "d", Split: "test", Report: "No labels here."},
 }
 

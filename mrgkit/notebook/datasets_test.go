@@ -10,25 +10,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
+
 	"github.com/mrgkit/mrgkit/mrgkit/chexpert"
 	"github.com/mrgkit/mrgkit/mrgkit/data"
 )
 
-func labels(states map[string]chexpert.State) *chexpert.Labels {
-	var l chexpert.Labels
-	for name, s := range states {
-		l[chexpert.Index(name)] = s
-	}
-	return &l
-}
-
 var studies = []data.Entry{
 	{ID: "a", Split: "train", Report: "The heart is enlarged. No effusion.",
-		Labels: labels(map[string]chexpert.State{"Cardiomegaly": chexpert.Positive, "Pleural Effusion": chexpert.Negative})},
+		Labels: fixture.Labels(map[string]chexpert.State{"Cardiomegaly": chexpert.Positive, "Pleural Effusion": chexpert.Negative})},
 	{ID: "b", Split: "train", Report: "Heart size normal. Possible small effusion.",
-		Labels: labels(map[string]chexpert.State{"Cardiomegaly": chexpert.Negative, "Pleural Effusion": chexpert.Uncertain})},
+		Labels: fixture.Labels(map[string]chexpert.State{"Cardiomegaly": chexpert.Negative, "Pleural Effusion": chexpert.Uncertain})},
 	{ID: "c", Split: "val", Report: "Enlarged heart.",
-		Labels: labels(map[string]chexpert.State{"Cardiomegaly": chexpert.Positive})},
+		Labels: fixture.Labels(map[string]chexpert.State{"Cardiomegaly": chexpert.Positive})},
 	{ID: "d", Split: "test", Report: "No labels here."},
 }
 

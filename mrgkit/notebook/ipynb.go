@@ -67,24 +67,16 @@ func Stamp(name string, data []byte, info map[string]any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, c := range cells {
-		cell, ok := c.(map[string]any)
-		if !ok {
-			return nil, errors.Errorf("%s: cell %d is not an object", name, i)
-		}
-		if cell["cell_type"] != "code" {
-			continue
-		}
-		src, err := ipynbSource(cell["source"])
-		if err != nil {
-			return nil, errors.Errorf("%s: cell %d: %v", name, i, err)
-		}
+	err = eachCodeCell(name, cells, func(_ int, cell map[string]any, src string) {
 		meta, _ := cell["metadata"].(map[string]any)
 		if meta == nil {
 			meta = map[string]any{}
 		}
 		meta[StampKey] = map[string]any{"source_sha256": SourceHash(src)}
 		cell["metadata"] = meta
+	})
+	if err != nil {
+		return nil, err
 	}
 	meta, _ := nb["metadata"].(map[string]any)
 	if meta == nil {
@@ -121,18 +113,7 @@ func CheckOutputs(name string, data []byte) ([]string, error) {
 			problems = append(problems, "the outputs come from smoke mode (metadata."+StampKey+".smoke): regenerate them with `make notebooks-outputs`")
 		}
 	}
-	for i, c := range cells {
-		cell, ok := c.(map[string]any)
-		if !ok {
-			return nil, errors.Errorf("%s: cell %d is not an object", name, i)
-		}
-		if cell["cell_type"] != "code" {
-			continue
-		}
-		src, err := ipynbSource(cell["source"])
-		if err != nil {
-			return nil, errors.Errorf("%s: cell %d: %v", name, i, err)
-		}
+	err = eachCodeCell(name, cells, func(i int, cell map[string]any, src string) {
 		first := strings.SplitN(strings.TrimSpace(src), "\n", 2)[0]
 		where := fmt.Sprintf("cell %d (%.40q)", i, first)
 		if cell["execution_count"] == nil {
@@ -155,6 +136,30 @@ func CheckOutputs(name string, data []byte) ([]string, error) {
 		case h != SourceHash(src):
 			problems = append(problems, where+" changed since its outputs were made (source hash differs)")
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return problems, nil
+}
+
+// eachCodeCell calls fn with the index, object and source of every code
+// cell; a cell that is not an object or whose source is malformed is an
+// error naming the notebook and the cell.
+func eachCodeCell(name string, cells []any, fn func(i int, cell map[string]any, src string)) error {
+	for i, c := range cells {
+		cell, ok := c.(map[string]any)
+		if !ok {
+			return errors.Errorf("%s: cell %d is not an object", name, i)
+		}
+		if cell["cell_type"] != "code" {
+			continue
+		}
+		src, err := ipynbSource(cell["source"])
+		if err != nil {
+			return errors.Errorf("%s: cell %d: %v", name, i, err)
+		}
+		fn(i, cell, src)
+	}
+	return nil
 }

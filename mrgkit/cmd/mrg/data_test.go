@@ -5,14 +5,14 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
 	"hash/crc32"
 	"image"
 	"image/png"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mrgkit/mrgkit/mrgkit/internal/fixture"
 
 	"github.com/mrgkit/mrgkit/mrgkit/data"
 )
@@ -41,17 +41,6 @@ func dataZeroPNG(t *testing.T) []byte {
 	binary.BigEndian.PutUint32(b[16:20], 0) // IHDR width
 	binary.BigEndian.PutUint32(b[29:33], crc32.ChecksumIEEE(b[12:29]))
 	return b
-}
-
-func dataWrite(t *testing.T, path string, b []byte) string {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 func TestDataSynthCheckCleanVocab(t *testing.T) {
@@ -141,17 +130,17 @@ func TestDataBrokenInputs(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "images")
 	good := dataPNG(t, 16, 16)
-	dataWrite(t, filepath.Join(imgs, "ok", "0.png"), good)
-	dataWrite(t, filepath.Join(imgs, "ok", "1.png"), good)
-	dataWrite(t, filepath.Join(imgs, "corrupt", "0.png"), []byte("not a png"))
-	dataWrite(t, filepath.Join(imgs, "trunc", "0.png"), good[:len(good)/2])
-	dataWrite(t, filepath.Join(imgs, "zero", "0.png"), dataZeroPNG(t))
-	dataWrite(t, filepath.Join(imgs, "empty", "0.png"), nil)
+	fixture.WriteFile(t, filepath.Join(imgs, "ok", "0.png"), good)
+	fixture.WriteFile(t, filepath.Join(imgs, "ok", "1.png"), good)
+	fixture.WriteFile(t, filepath.Join(imgs, "corrupt", "0.png"), []byte("not a png"))
+	fixture.WriteFile(t, filepath.Join(imgs, "trunc", "0.png"), good[:len(good)/2])
+	fixture.WriteFile(t, filepath.Join(imgs, "zero", "0.png"), dataZeroPNG(t))
+	fixture.WriteFile(t, filepath.Join(imgs, "empty", "0.png"), nil)
 	entry := func(id, fields string) string {
 		return fmt.Sprintf(`{"id": %q, %s}`, id, fields)
 	}
 	ok := entry("ok", `"report": "Normal.", "image_path": ["ok/0.png", "ok/1.png"]`)
-	ann := func(name, text string) string { return dataWrite(t, filepath.Join(dir, name), []byte(text)) }
+	ann := func(name, text string) string { return fixture.WriteFile(t, filepath.Join(dir, name), []byte(text)) }
 	badEntries := ann("bad_entries.json", `{"train": [`+ok+`, `+
 		entry("noreport", `"image_path": ["ok/0.png"]`)+`, `+
 		entry("noimages", `"report": "Normal."`)+`, `+
