@@ -161,8 +161,8 @@ func (t *trainer) configure(rd *run.Prepared) error {
 		if vocab, err = data.LoadVocab(t.dir.Vocab()); err != nil {
 			return errors.Wrap(err, "resuming: reading the run's vocabulary")
 		}
-		if epochs := hparams.Int(t.store.RootScope(), ParamEpochs); t.state.Epoch > epochs {
-			fmt.Fprintf(opts.Progress, "%s is finished (step %d, %d epochs): nothing to train\n", opts.Out, t.state.Step, epochs)
+		if t.finished() {
+			fmt.Fprintf(opts.Progress, "%s is finished (step %d, %d epochs): nothing to train\n", opts.Out, t.state.Step, hparams.Int(t.store.RootScope(), ParamEpochs))
 		} else {
 			fmt.Fprintf(opts.Progress, "resuming %s from step %d (epoch %d, batch %d)\n", opts.Out, t.state.Step, t.state.Epoch, t.state.Batch)
 		}
@@ -260,7 +260,8 @@ func (t *trainer) build(resuming bool) error {
 func (t *trainer) loop() (*run.Summary, error) {
 	sum := &run.Summary{Dir: t.opts.Out}
 	start := time.Now()
-	if t.state.Epoch <= t.epochs {
+	finished := t.finished()
+	if !finished {
 		fmt.Fprintf(t.opts.Progress, "training %s: preset %s, %d epochs x %d steps (batch %d), backend %s\n", t.opts.Out,
 			t.info.Preset, t.epochs, t.perEpoch, hparams.Int(t.store.RootScope(), run.ParamBatchSize), t.be.Name())
 	}
@@ -291,12 +292,18 @@ func (t *trainer) loop() (*run.Summary, error) {
 	}
 	sum.Seconds = time.Since(start).Seconds()
 	sum.SecPerStep = median(t.stepTimes)
-	if len(t.stepTimes) == 0 { // resumed after its last epoch: nothing was timed
+	if finished { // nothing was trained, nor timed
 		fmt.Fprintf(t.opts.Progress, "done: %s had finished its %d epochs; best epoch %d (%s %.4f)\n", t.opts.Out, t.epochs, sum.BestEpoch, t.selectMetric, sum.BestScore)
 	} else {
 		fmt.Fprintf(t.opts.Progress, "done: best epoch %d (%s %.4f), %.3f s/step, %.0fs\n", sum.BestEpoch, t.selectMetric, sum.BestScore, sum.SecPerStep, sum.Seconds)
 	}
 	return sum, nil
+}
+
+// finished reports whether the run has trained all its epochs (a resumed
+// run can be: its checkpoint is at the epoch after the last).
+func (t *trainer) finished() bool {
+	return t.state.Epoch > hparams.Int(t.store.RootScope(), ParamEpochs)
 }
 
 // save flushes the log and checkpoints the state into dir.
@@ -305,10 +312,17 @@ func (t *trainer) save(dir string) error {
 		return err
 	}
 	t.state.LogOffset = t.log.Offset()
+	return run.SaveCheckpoint(t.store, dir, t.state)
+}
+
+// checkpoint rewrites the run's plot points from its log (each record is
+// written to the file as it is logged), then saves ckpt/. The points follow
+// ckpt/, not best/, which is saved just before a ckpt/: once is enough.
+func (t *trainer) checkpoint() error {
 	if err := run.WritePlotPoints(t.opts.Out); err != nil {
 		return err
 	}
-	return run.SaveCheckpoint(t.store, dir, t.state)
+	return t.save(t.dir.Ckpt())
 }
 
 // record logs one record and passes it to the observer.
@@ -365,12 +379,12 @@ func (t *trainer) epoch() (stopped bool, err error) {
 				vals[0], med, eta(med, (t.epochs-state.Epoch)*t.perEpoch+t.perEpoch-bi))
 		}
 		if t.ckptEvery > 0 && state.Step%t.ckptEvery == 0 {
-			if err := t.save(t.dir.Ckpt()); err != nil {
+			if err := t.checkpoint(); err != nil {
 				return false, err
 			}
 		}
 		if opts.MaxSteps > 0 && state.Step >= opts.MaxSteps {
-			return true, t.save(t.dir.Ckpt())
+			return true, t.checkpoint()
 		}
 	}
 	if !opts.Quiet {
@@ -445,7 +459,7 @@ func (t *trainer) selectAndSave(res *eval.Result) error {
 	st := *state
 	state.Epoch++
 	state.Batch = 0
-	if err := t.save(t.dir.Ckpt()); err != nil {
+	if err := t.checkpoint(); err != nil {
 		return err
 	}
 	*state = st
